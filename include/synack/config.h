@@ -1,0 +1,101 @@
+/*
+ * config.h - run-time configuration of a stack: profiles and knobs.
+ *
+ * Every knob has Linux's sysctl name where Linux has one, so that a value
+ * read off `sysctl -a` can be set here unchanged. Two profiles give the
+ * defaults: `linux` (what a current Linux kernel does) and `rfc` (the
+ * values the RFCs recommend). Knobs are plain integers in the unit their
+ * name says; vector knobs (tcp_rmem and friends) hold up to three values.
+ */
+#ifndef SYNACK_CONFIG_H
+#define SYNACK_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum sn_profile { SN_PROFILE_LINUX = 0, SN_PROFILE_RFC = 1 };
+
+/*
+ * X(name, linux_default, rfc_default, min, max, unit, description)
+ * Scalar knobs.
+ */
+#define SN_KNOBS(X)                                                            \
+  X(ip_default_ttl, 64, 64, 1, 255, "hops",                                    \
+    "TTL of IPv4 packets this host originates")                                \
+  X(ipfrag_time, 30, 60, 1, 3600, "s",                                         \
+    "how long a partly reassembled datagram is kept (RFC 1122 3.3.2)")         \
+  X(ipfrag_high_thresh, 4194304, 4194304, 65536, 1073741824, "bytes",          \
+    "memory all reassemblies together may hold")                               \
+  X(neigh_base_reachable_time_ms, 30000, 30000, 1000, 86400000, "ms",          \
+    "how long a resolved ARP entry is trusted before it is re-probed")         \
+  X(neigh_retrans_time_ms, 1000, 1000, 10, 60000, "ms",                        \
+    "interval between ARP requests for one address")                           \
+  X(neigh_mcast_solicit, 3, 3, 1, 100, "requests",                             \
+    "broadcast ARP requests before resolution fails")                          \
+  X(neigh_ucast_solicit, 3, 3, 0, 100, "requests",                             \
+    "unicast probes of a stale entry before it is dropped")                    \
+  X(neigh_unres_qlen_bytes, 212992, 212992, 0, 1073741824, "bytes",            \
+    "packets one unresolved address may queue")                                \
+  X(neigh_gc_thresh3, 1024, 1024, 4, 1048576, "entries",                       \
+    "largest number of ARP cache entries")                                     \
+  X(icmp_msgs_per_sec, 1000, 1000, 0, 1000000, "msgs/s",                       \
+    "ICMP errors per second the stack may send (0 = no limit)")                        \
+  X(icmp_msgs_burst, 50, 50, 1, 1000000, "msgs",                               \
+    "ICMP errors the stack may send in a burst")                        \
+  X(icmp_echo_ignore_all, 0, 0, 0, 1, "bool", "ignore echo requests")          \
+  X(rmem_default, 212992, 212992, 256, 1073741824, "bytes",                    \
+    "default receive buffer of a datagram socket")                             \
+  X(wmem_default, 212992, 212992, 256, 1073741824, "bytes",                    \
+    "default send buffer of a datagram socket")                                \
+  X(rmem_max, 212992, 212992, 256, 1073741824, "bytes",                        \
+    "largest SO_RCVBUF an application may set")                                \
+  X(wmem_max, 212992, 212992, 256, 1073741824, "bytes",                        \
+    "largest SO_SNDBUF an application may set")                                \
+  X(pbuf_max_bytes, 268435456, 268435456, 1048576, 68719476736, "bytes",       \
+    "memory the packet buffer pools may take from the allocator")
+
+/* X(name, n, linux(a,b,c), rfc(a,b,c), min, max, unit, description) */
+#define SN_VKNOBS(X)                                                           \
+  X(ip_local_port_range, 2, (32768, 60999, 0), (49152, 65535, 0), 1,       \
+    65535, "port", "ephemeral ports for connect() and unbound sends")
+
+#define SN_CFG_SCALAR_(name, l, r, lo, hi, unit, desc) int64_t name;
+#define SN_CFG_VECTOR_(name, n, l, r, lo, hi, unit, desc) int64_t name[3];
+struct sn_config {
+  enum sn_profile profile;
+  SN_KNOBS(SN_CFG_SCALAR_)
+  SN_VKNOBS(SN_CFG_VECTOR_)
+};
+#undef SN_CFG_SCALAR_
+#undef SN_CFG_VECTOR_
+
+/* Fill *cfg with the defaults of a profile. */
+void sn_config_default(struct sn_config *cfg, enum sn_profile profile);
+
+/* Parse a profile name ("linux", "rfc"); returns 0 or -EINVAL. */
+int sn_profile_parse(const char *name, enum sn_profile *out);
+const char *sn_profile_name(enum sn_profile profile);
+
+/*
+ * Set a knob by name from text: "64", or "4096 131072 6291456" for a vector
+ * knob. Returns 0, -ENOENT for an unknown name, -EINVAL for text that is not
+ * a number (or the wrong count of numbers), -ERANGE for a value outside the
+ * knob's range. On error *cfg is unchanged.
+ */
+int sn_config_set(struct sn_config *cfg, const char *name, const char *value);
+
+/* Write a knob's value as text into buf; returns 0, -ENOENT or -ENOSPC. */
+int sn_config_get(const struct sn_config *cfg, const char *name, char *buf,
+                  size_t len);
+
+/* Description of knob i (0-based) for listings; returns NULL past the end. */
+struct sn_knob_info {
+  const char *name;
+  const char *unit;
+  const char *desc;
+  int64_t min, max;
+  int count; /* 1 for scalars, 2 or 3 for vectors */
+};
+const struct sn_knob_info *sn_config_knob(size_t i);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * counters.h - the stack's counters and the reasons it drops packets.
+ *
+ * Both lists are X-macros: one line per item generates the enum, the name
+ * table and the storage, so a counter or a drop reason cannot exist without
+ * a name. Counter names follow Linux's SNMP MIB names (what `nstat` prints),
+ * so a user can compare a synack run with a kernel run; counters Linux does
+ * not have use the same style with an `Sn` prefix.
+ */
+#ifndef SYNACK_COUNTERS_H
+#define SYNACK_COUNTERS_H
+
+#include <stdint.h>
+
+/* X(name, description) */
+#define SN_COUNTERS(X)                                                        \
+  X(EthInFrames, "Ethernet frames received")                                  \
+  X(EthOutFrames, "Ethernet frames handed to a link")                         \
+  X(SnLinkTxErrors, "frames a link refused to transmit")                      \
+  X(SnPbufAllocFails, "packet buffer allocations that failed")                \
+  X(ArpInRequests, "ARP requests received")                                   \
+  X(ArpInReplies, "ARP replies received")                                     \
+  X(ArpInGratuitous, "gratuitous ARP packets received")                       \
+  X(ArpOutRequests, "ARP requests sent")                                      \
+  X(ArpOutReplies, "ARP replies sent")                                        \
+  X(ArpOutGratuitous, "gratuitous ARP announcements sent")                    \
+  X(ArpCacheAdds, "entries added to the ARP cache")                           \
+  X(ArpCacheExpired, "ARP cache entries that expired")                        \
+  X(ArpQueued, "packets queued waiting for address resolution")               \
+  X(ArpQueueDrops, "packets dropped because the resolution queue was full")   \
+  X(ArpResolveFailed, "address resolutions that failed")                      \
+  X(IpInReceives, "IPv4 packets received")                                    \
+  X(IpInHdrErrors, "IPv4 packets with a bad header")                          \
+  X(IpExtInCsumErrors, "IPv4 packets with a bad header checksum")             \
+  X(IpInAddrErrors, "IPv4 packets not addressed to this host")                \
+  X(IpInUnknownProtos, "IPv4 packets for an unknown protocol")                \
+  X(IpInDiscards, "IPv4 packets discarded for lack of resources")             \
+  X(IpInDelivers, "IPv4 packets delivered to a protocol")                     \
+  X(IpOutRequests, "IPv4 packets sent by local protocols")                    \
+  X(IpOutDiscards, "IPv4 packets discarded on output")                        \
+  X(IpOutNoRoutes, "IPv4 packets with no route")                              \
+  X(IpReasmTimeout, "reassemblies abandoned on timeout")                      \
+  X(IpReasmReqds, "fragments received for reassembly")                        \
+  X(IpReasmOKs, "datagrams reassembled")                                      \
+  X(IpReasmFails, "reassembly failures")                                      \
+  X(IpFragOKs, "datagrams fragmented on output")                              \
+  X(IpFragFails, "datagrams that needed fragmenting but had DF set")          \
+  X(IpFragCreates, "fragments created on output")                             \
+  X(SnLoopbackPackets, "packets looped back to this host")                    \
+  X(IcmpInMsgs, "ICMP messages received")                                     \
+  X(IcmpInErrors, "ICMP messages received with errors")                       \
+  X(IcmpInCsumErrors, "ICMP messages with a bad checksum")                    \
+  X(IcmpInDestUnreachs, "ICMP destination unreachable received")              \
+  X(IcmpInEchos, "ICMP echo requests received")                               \
+  X(IcmpInEchoReps, "ICMP echo replies received")                             \
+  X(IcmpOutMsgs, "ICMP messages sent")                                        \
+  X(IcmpOutDestUnreachs, "ICMP destination unreachable sent")                 \
+  X(IcmpOutEchos, "ICMP echo requests sent")                                  \
+  X(IcmpOutEchoReps, "ICMP echo replies sent")                                \
+  X(IcmpOutRateLimitGlobal, "ICMP errors suppressed by the rate limit")       \
+  X(UdpInDatagrams, "UDP datagrams delivered to sockets")                     \
+  X(UdpNoPorts, "UDP datagrams to a port with no socket")                     \
+  X(UdpInErrors, "UDP datagrams received with errors")                        \
+  X(UdpInCsumErrors, "UDP datagrams with a bad checksum")                     \
+  X(UdpRcvbufErrors, "UDP datagrams dropped: receive buffer full")            \
+  X(UdpOutDatagrams, "UDP datagrams sent")                                    \
+  X(UdpSndbufErrors, "UDP datagrams not sent for lack of buffer")             \
+  X(TcpInSegs, "TCP segments received")                                       \
+  X(TcpOutSegs, "TCP segments sent")                                          \
+  X(TcpInErrs, "TCP segments received in error")                              \
+  X(TcpInCsumErrors, "TCP segments with a bad checksum")                      \
+  X(TcpOutRsts, "TCP segments sent with RST")
+
+/* X(name, description): why a packet was dropped. */
+#define SN_DROP_REASONS(X)                                                    \
+  X(NONE, "not dropped")                                                      \
+  X(NO_BUFFER, "packet buffer pool exhausted")                                \
+  X(LINK_TX_FAILED, "the link refused the frame")                             \
+  X(ETH_TRUNCATED, "frame shorter than an Ethernet header")                   \
+  X(ETH_NOT_FOR_US, "destination MAC is neither ours nor broadcast")          \
+  X(ETH_SRC_INVALID, "source MAC is broadcast or multicast")                  \
+  X(ETH_UNKNOWN_TYPE, "EtherType not handled")                                \
+  X(ARP_MALFORMED, "ARP packet truncated or not Ethernet/IPv4")               \
+  X(ARP_BAD_SENDER, "ARP sender address is invalid")                          \
+  X(ARP_NOT_FOR_US, "ARP request for another host's address")                 \
+  X(ARP_QUEUE_FULL, "queue of packets awaiting resolution is full")           \
+  X(ARP_CACHE_FULL, "ARP cache full")                                         \
+  X(ARP_RESOLVE_FAILED, "address resolution failed")                          \
+  X(IP_TRUNCATED, "shorter than an IPv4 header")                              \
+  X(IP_BAD_VERSION, "IP version is not 4")                                    \
+  X(IP_BAD_IHL, "IPv4 header length below 20 bytes or beyond the packet")     \
+  X(IP_BAD_TOTAL_LENGTH, "IPv4 total length disagrees with the frame")        \
+  X(IP_BAD_CHECKSUM, "IPv4 header checksum is wrong")                         \
+  X(IP_BAD_SRC, "IPv4 source is broadcast, multicast or unspecified")         \
+  X(IP_NOT_FOR_US, "IPv4 destination is not an address of this host")         \
+  X(IP_UNKNOWN_PROTO, "no handler for this IP protocol")                      \
+  X(IP_NO_ROUTE, "no route to the destination")                               \
+  X(IP_FRAG_NEEDED, "packet exceeds the MTU and has DF set")                  \
+  X(IP_FRAG_BAD_LENGTH, "fragment with MF set is not a multiple of 8 bytes")  \
+  X(IP_FRAG_TOO_BIG, "fragments extend beyond 65535 bytes")                   \
+  X(IP_FRAG_OVERLAP, "fragment overlaps received data: set discarded")        \
+  X(IP_FRAG_DUPLICATE, "fragment repeats received data")                      \
+  X(IP_FRAG_INCONSISTENT, "fragment disagrees with the datagram's end")       \
+  X(IP_FRAG_TOO_MANY, "fragment set has too many holes")                      \
+  X(IP_FRAG_NO_MEMORY, "reassembly memory limit reached")                     \
+  X(IP_FRAG_TIMEOUT, "reassembly timed out")                                  \
+  X(ICMP_TRUNCATED, "ICMP message truncated")                                 \
+  X(ICMP_BAD_CHECKSUM, "ICMP checksum is wrong")                              \
+  X(ICMP_IGNORED, "ICMP type not handled")                                    \
+  X(ICMP_RATELIMIT, "ICMP error suppressed by the rate limit")                \
+  X(UDP_TRUNCATED, "shorter than a UDP header")                               \
+  X(UDP_BAD_LENGTH, "UDP length disagrees with the IP payload")               \
+  X(UDP_BAD_CHECKSUM, "UDP checksum is wrong")                                \
+  X(UDP_NO_PORT, "no UDP socket on the destination port")                     \
+  X(UDP_RCVBUF_FULL, "UDP socket receive buffer full")                        \
+  X(TCP_TRUNCATED, "shorter than a TCP header")                               \
+  X(TCP_BAD_CHECKSUM, "TCP checksum is wrong")                                \
+  X(TCP_BAD_OFFSET, "TCP data offset below 5 or beyond the segment")          \
+  X(TCP_BAD_OPTION, "malformed TCP option")                                   \
+  X(TCP_NO_SOCKET, "no TCP socket for the segment")
+
+#define SN_ENUM_COUNTER_(name, desc) SN_CTR_##name,
+enum sn_counter { SN_COUNTERS(SN_ENUM_COUNTER_) SN_CTR__COUNT };
+#undef SN_ENUM_COUNTER_
+
+#define SN_ENUM_DROP_(name, desc) SN_DROP_##name,
+enum sn_drop_reason { SN_DROP_REASONS(SN_ENUM_DROP_) SN_DROP__COUNT };
+#undef SN_ENUM_DROP_
+
+/* Name ("IpInReceives") and one-line description of a counter; NULL if
+ * out of range. */
+const char *sn_counter_name(enum sn_counter c);
+const char *sn_counter_desc(enum sn_counter c);
+
+/* Name ("IP_BAD_CHECKSUM") and description of a drop reason; NULL if out of
+ * range. */
+const char *sn_drop_name(enum sn_drop_reason r);
+const char *sn_drop_desc(enum sn_drop_reason r);
+
+#endif

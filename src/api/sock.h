@@ -1,0 +1,50 @@
+/*
+ * sock.h (internal) - the socket object shared by the socket API and the
+ * protocols: addresses, options, pending error, readiness callback, and the
+ * datagram receive queue.
+ */
+#ifndef SN_API_SOCK_H
+#define SN_API_SOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/pbuf.h"
+#include "synack/socket.h"
+
+struct sn_stack;
+
+struct sn_sock {
+  struct sn_stack *st;
+  int sd;
+  enum sn_sock_type type;
+  uint8_t proto;              /* SN_IPPROTO_UDP or SN_IPPROTO_TCP */
+  bool bound, connected;
+  bool reuseaddr, reuseport, no_check;
+  uint32_t laddr;             /* 0: any */
+  uint16_t lport;
+  uint32_t raddr;
+  uint16_t rport;
+  int so_error;               /* pending error (positive errno), or 0 */
+  uint32_t rcvbuf, sndbuf;    /* bytes, as SO_RCVBUF/SO_SNDBUF report */
+  sn_event_fn event_fn;
+  void *event_ctx;
+  struct sn_sock *port_next;  /* chain in the protocol's port map */
+  /* Datagram sockets: received datagrams, sender in pbuf->meta as
+   * (addr << 16 | port). */
+  struct sn_pbuf *rxq_head, *rxq_tail;
+  uint32_t rxq_bytes;         /* buffer bytes charged to rcvbuf */
+};
+
+struct sn_sock *sn_sock_get(struct sn_stack *st, int sd);
+
+/* Readiness may have changed: tell the socket's callback, if any. */
+void sn_sock_wake(struct sn_sock *s);
+
+/* Set the pending error and wake the socket. */
+void sn_sock_set_error(struct sn_sock *s, int err);
+
+/* Free every socket (stack teardown). */
+void sn_sock_destroy_all(struct sn_stack *st);
+
+#endif
