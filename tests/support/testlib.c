@@ -140,3 +140,22 @@ size_t tl_udp(uint8_t *buf, const uint8_t dst_mac[6], const uint8_t src_mac[6],
   free(u);
   return n;
 }
+
+void tl_learn_peer(struct sn_stack *st, int ifindex, struct tl_link *l,
+                   const char *peer_ip, const char *our_ip, uint64_t now) {
+  static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  uint8_t fr[64];
+  size_t n = tl_eth(fr, bcast, tl_peer_mac, 0x0806);
+  uint8_t *a = fr + n;
+  sn_put16(a, 1);
+  sn_put16(a + 2, 0x0800);
+  a[4] = 6;
+  a[5] = 4;
+  sn_put16(a + 6, 1);
+  memcpy(a + 8, tl_peer_mac, 6);
+  sn_put32(a + 14, tl_ip(peer_ip));
+  memset(a + 18, 0, 6);
+  sn_put32(a + 24, tl_ip(our_ip));
+  assert_int_equal(sn_stack_input(st, ifindex, fr, n + 28, now), 0);
+  tl_link_clear(l);
+}

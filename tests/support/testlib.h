@@ -11,7 +11,11 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "synack/synack.h"
@@ -62,6 +66,11 @@ size_t tl_ip4(uint8_t *buf, const uint8_t dst_mac[6], const uint8_t src_mac[6],
 size_t tl_udp(uint8_t *buf, const uint8_t dst_mac[6], const uint8_t src_mac[6],
               uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
               const uint8_t *payload, size_t len);
+
+/* Make st learn that peer_ip is at tl_peer_mac (an ARP request from the
+ * peer for our_ip); the reply it sends is cleared from l. */
+void tl_learn_peer(struct sn_stack *st, int ifindex, struct tl_link *l,
+                   const char *peer_ip, const char *our_ip, uint64_t now);
 
 /* Parse dotted quad, failing the test on error. */
 uint32_t tl_ip(const char *s);
