@@ -63,7 +63,8 @@ int sn_netif_add(struct sn_stack *st, const struct sn_netif_params *p);
 /*
  * Give interface ifindex the address ip/prefix_len (host order). Adds the
  * connected route and announces the address with a gratuitous ARP.
- * Returns 0, -ENODEV, -EINVAL (prefix_len > 32, reserved address),
+ * Returns 0, -ENODEV, -EINVAL (prefix_len > 32; 0/8, multicast or
+ * 255.255.255.255; 127/8 on any interface but loopback),
  * -EEXIST (address already on this stack), -ENOSPC.
  */
 int sn_netif_add_addr(struct sn_stack *st, int ifindex, uint32_t ip,

@@ -202,12 +202,18 @@ int sn_netif_mac(const struct sn_stack *st, int ifindex, uint8_t mac[6]) {
   return 0;
 }
 
+/* Addresses a host may not take: 0/8, 127/8 off loopback, multicast,
+ * limited broadcast (RFC 1122 §3.2.1.3). */
+static bool reserved_addr(int ifindex, uint32_t ip) {
+  return (ip >> 24) == 0 || sn_ip_is_multicast(ip) || ip == 0xffffffffu ||
+         (sn_ip_is_loopback(ip) != (ifindex == SN_LOOPBACK_IFINDEX));
+}
+
 int sn_netif_add_addr(struct sn_stack *st, int ifindex, uint32_t ip,
                       unsigned prefix_len) {
   if (!sn_netif_get(st, ifindex))
     return -ENODEV;
-  if (prefix_len > 32 || ip == 0 || sn_ip_is_multicast(ip) ||
-      ip == 0xffffffffu)
+  if (prefix_len > 32 || reserved_addr(ifindex, ip))
     return -EINVAL;
   for (int i = 0; i < st->naddrs; i++)
     if (st->addrs[i].addr == ip)
@@ -215,12 +221,12 @@ int sn_netif_add_addr(struct sn_stack *st, int ifindex, uint32_t ip,
   if (st->naddrs == SN_MAX_ADDRS)
     return -ENOSPC;
   uint32_t mask = prefix_mask(prefix_len);
-  st->addrs[st->naddrs++] = (struct sn_ifaddr){
-      .addr = ip, .mask = mask, .prefix_len = (uint8_t)prefix_len,
-      .ifindex = ifindex};
   int err = sn_route_add(st, ip & mask, prefix_len, 0, ifindex);
   if (err && err != -EEXIST)
     return err;
+  st->addrs[st->naddrs++] = (struct sn_ifaddr){
+      .addr = ip, .mask = mask, .prefix_len = (uint8_t)prefix_len,
+      .ifindex = ifindex};
   SN_TRACE(st, ip, "addr-add", SN_TF_S("dev", st->netifs[ifindex].name),
            SN_TF_IP("addr", ip), SN_TF_U("prefix", prefix_len));
   if (ifindex != SN_LOOPBACK_IFINDEX)
