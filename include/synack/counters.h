@@ -65,11 +65,49 @@
   X(UdpRcvbufErrors, "UDP datagrams dropped: receive buffer full")            \
   X(UdpOutDatagrams, "UDP datagrams sent")                                    \
   X(UdpSndbufErrors, "UDP datagrams not sent for lack of buffer")             \
+  X(TcpActiveOpens, "connections opened by connect() (SYN-SENT entered)")   \
+  X(TcpPassiveOpens, "connections opened from a listener (SYN-RECEIVED)")     \
+  X(TcpAttemptFails, "opening connections that failed")                       \
+  X(TcpEstabResets, "ESTABLISHED or CLOSE-WAIT connections reset")           \
+  X(TcpCurrEstab, "connections now ESTABLISHED or CLOSE-WAIT")               \
   X(TcpInSegs, "TCP segments received")                                       \
   X(TcpOutSegs, "TCP segments sent")                                          \
+  X(TcpRetransSegs, "TCP segments retransmitted")                             \
   X(TcpInErrs, "TCP segments received in error")                              \
   X(TcpInCsumErrors, "TCP segments with a bad checksum")                      \
-  X(TcpOutRsts, "TCP segments sent with RST")
+  X(TcpOutRsts, "TCP segments sent with RST")                                 \
+  X(TcpExtTCPTimeouts, "retransmission timeouts")                             \
+  X(TcpExtTCPSynRetrans, "SYN and SYN-ACK retransmissions")                   \
+  X(TcpExtTCPLossProbes, "zero-window and keepalive probes sent")            \
+  X(TcpExtDelayedACKs, "delayed ACKs sent when their timer fired")            \
+  X(TcpExtTCPFastRetrans, "fast retransmissions")                             \
+  X(TcpExtTCPRenoRecovery, "fast recoveries entered (no SACK)")               \
+  X(TcpExtTCPSackRecovery, "fast recoveries entered (with SACK)")             \
+  X(TcpExtTCPDSACKOldSent, "duplicate segments answered with a DSACK")        \
+  X(TcpExtTCPOFOQueue, "out-of-order segments queued")                        \
+  X(TcpExtTCPOFODrop, "out-of-order segments dropped: no room")               \
+  X(TcpExtTCPRcvQDrop, "segments dropped: receive buffer full")               \
+  X(TcpExtTCPChallengeACK, "RFC 5961 challenge ACKs sent")                    \
+  X(TcpExtTCPSYNChallenge, "challenge ACKs sent for a SYN")                   \
+  X(TcpExtTCPACKSkippedChallenge, "challenge ACKs suppressed by the limits")  \
+  X(TcpExtPAWSEstab, "segments rejected by PAWS (RFC 7323)")                  \
+  X(TcpExtTCPAbortOnData, "connections reset: data after close()")            \
+  X(TcpExtTCPAbortOnClose, "connections reset: close() with unread data")    \
+  X(TcpExtTCPAbortOnLinger, "connections reset: SO_LINGER 0")                 \
+  X(TcpExtTCPAbortOnTimeout, "connections aborted: retransmissions exhausted")\
+  X(TcpExtTCPKeepAliveTimeouts, "connections aborted: keepalive unanswered") \
+  X(SnTcpKeepAliveProbes, "keepalive probes sent")                            \
+  X(TcpExtTCPWinProbe, "zero-window probes sent")                             \
+  X(TcpExtTCPToZeroWindowAdv, "times our advertised window fell to zero")     \
+  X(TcpExtTCPFromZeroWindowAdv, "times it opened again from zero")            \
+  X(TcpExtListenOverflows, "handshakes dropped: accept queue full")           \
+  X(TcpExtListenDrops, "SYNs and handshakes a listener dropped")              \
+  X(TcpExtSyncookiesSent, "SYN cookies sent")                                 \
+  X(TcpExtSyncookiesRecv, "valid SYN cookies received")                       \
+  X(TcpExtSyncookiesFailed, "invalid SYN cookies received")                   \
+  X(TcpExtTW, "TIME-WAIT connections that ran their course")                  \
+  X(TcpExtTCPTimeWaitOverflow, "TIME-WAIT records refused: table full")       \
+  X(SnTcpTimeWaitReuse, "TIME-WAIT connections reused by a new connection")
 
 /* X(name, description): why a packet was dropped. */
 #define SN_DROP_REASONS(X)                                                    \
@@ -117,7 +155,23 @@
   X(TCP_BAD_CHECKSUM, "TCP checksum is wrong")                                \
   X(TCP_BAD_OFFSET, "TCP data offset below 5 or beyond the segment")          \
   X(TCP_BAD_OPTION, "malformed TCP option")                                   \
-  X(TCP_NO_SOCKET, "no TCP socket for the segment")
+  X(TCP_NO_SOCKET, "no TCP socket for the segment")                          \
+  X(TCP_OUT_OF_WINDOW, "segment outside the receive window")                 \
+  X(TCP_PAWS, "timestamp older than TS.Recent (RFC 7323 PAWS)")               \
+  X(TCP_RST_INVALID, "RST outside the window or not acceptable")              \
+  X(TCP_NO_ACK, "segment without ACK in a synchronized state")                \
+  X(TCP_ACK_UNSENT, "ACK for data not yet sent")                             \
+  X(TCP_ACK_OLD, "ACK older than the send window")                            \
+  X(TCP_SYN_INVALID, "SYN not acceptable in this state")                      \
+  X(TCP_LISTEN_OVERFLOW, "listener's accept queue is full")                   \
+  X(TCP_SYN_QUEUE_FULL, "listener's SYN queue is full (no cookies)")          \
+  X(TCP_COOKIE_INVALID, "ACK to a listener with an invalid SYN cookie")       \
+  X(TCP_LISTEN_NOT_SYN, "segment to a listener that is not a SYN")            \
+  X(TCP_OFO_FULL, "out-of-order queue full")                                  \
+  X(TCP_RCVBUF_FULL, "receive buffer full")                                   \
+  X(TCP_DATA_AFTER_CLOSE, "data after the receive side was shut")            \
+  X(TCP_TIMEWAIT, "segment absorbed by TIME-WAIT")                            \
+  X(TCP_SYN_SENT_INVALID, "unacceptable segment in SYN-SENT")
 
 #define SN_ENUM_COUNTER_(name, desc) SN_CTR_##name,
 enum sn_counter { SN_COUNTERS(SN_ENUM_COUNTER_) SN_CTR__COUNT };

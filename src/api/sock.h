@@ -13,6 +13,7 @@
 #include "synack/socket.h"
 
 struct sn_stack;
+struct sn_tcb;
 
 struct sn_sock {
   struct sn_stack *st;
@@ -34,9 +35,15 @@ struct sn_sock {
    * (addr << 16 | port). */
   struct sn_pbuf *rxq_head, *rxq_tail;
   uint32_t rxq_bytes;         /* buffer bytes charged to rcvbuf */
+  /* Stream sockets: the connection (or listener), NULL before connect()
+   * or listen(). */
+  struct sn_tcb *tcb;
 };
 
 struct sn_sock *sn_sock_get(struct sn_stack *st, int sd);
+
+/* A new socket with a descriptor (NULL if memory or descriptors run out). */
+struct sn_sock *sn_sock_new(struct sn_stack *st, enum sn_sock_type type);
 
 /* Readiness may have changed: tell the socket's callback, if any. */
 void sn_sock_wake(struct sn_sock *s);

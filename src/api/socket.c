@@ -13,6 +13,8 @@
 #include "net/udp.h"
 #include "net/wire.h"
 #include "synack/socket.h"
+#include "tcp/tcp_impl.h"
+#include "tcp/tcp_usr.h"
 
 #define SN_MAX_SOCKETS (1 << 24)
 
@@ -30,6 +32,8 @@ unsigned sn_poll(struct sn_stack *st, int sd) {
   struct sn_sock *s = sn_sock_get(st, sd);
   if (!s)
     return 0;
+  if (s->type == SN_SOCK_STREAM)
+    return sn_tcp_usr_poll(s);
   unsigned ev = 0;
   if (s->so_error)
     ev |= SN_POLLERR;
@@ -51,39 +55,53 @@ void sn_sock_set_error(struct sn_sock *s, int err) {
   sn_sock_wake(s);
 }
 
-int sn_socket(struct sn_stack *st, enum sn_sock_type type) {
-  if (type != SN_SOCK_STREAM && type != SN_SOCK_DGRAM)
-    return -EINVAL;
+struct sn_sock *sn_sock_new(struct sn_stack *st, enum sn_sock_type type) {
   int sd = 0;
   while (sd < st->nsocks && st->socks[sd])
     sd++;
   if (sd == st->nsocks) {
     if (st->nsocks >= SN_MAX_SOCKETS)
-      return -EMFILE;
+      return NULL;
     int n = st->nsocks ? st->nsocks * 2 : 16;
     struct sn_sock **t = realloc(st->socks, (size_t)n * sizeof *t);
     if (!t)
-      return -ENOMEM;
+      return NULL;
     memset(t + st->nsocks, 0, (size_t)(n - st->nsocks) * sizeof *t);
     st->socks = t;
     st->nsocks = n;
   }
   struct sn_sock *s = calloc(1, sizeof *s);
   if (!s)
-    return -ENOMEM;
+    return NULL;
   s->st = st;
   s->sd = sd;
   s->type = type;
   s->proto = type == SN_SOCK_STREAM ? SN_IPPROTO_TCP : SN_IPPROTO_UDP;
-  s->rcvbuf = (uint32_t)st->cfg.rmem_default;
-  s->sndbuf = (uint32_t)st->cfg.wmem_default;
+  if (type == SN_SOCK_STREAM) {
+    s->rcvbuf = (uint32_t)st->cfg.tcp_rmem[1];
+    s->sndbuf = (uint32_t)st->cfg.tcp_wmem[1];
+  } else {
+    s->rcvbuf = (uint32_t)st->cfg.rmem_default;
+    s->sndbuf = (uint32_t)st->cfg.wmem_default;
+  }
   st->socks[sd] = s;
-  SN_TRACE(st, app, "socket", SN_TF_I("sd", sd),
+  return s;
+}
+
+int sn_socket(struct sn_stack *st, enum sn_sock_type type) {
+  if (type != SN_SOCK_STREAM && type != SN_SOCK_DGRAM)
+    return -EINVAL;
+  struct sn_sock *s = sn_sock_new(st, type);
+  if (!s)
+    return st->nsocks >= SN_MAX_SOCKETS ? -EMFILE : -ENOMEM;
+  SN_TRACE(st, app, "socket", SN_TF_I("sd", s->sd),
            SN_TF_S("type", type == SN_SOCK_STREAM ? "stream" : "dgram"));
-  return sd;
+  return s->sd;
 }
 
 static void free_sock(struct sn_stack *st, struct sn_sock *s) {
+  if (s->type == SN_SOCK_STREAM)
+    sn_tcp_usr_close(s);
   if (s->bound)
     sn_ports_remove(ports_of(s), s);
   sn_pbuf_free_chain(&st->pool, s->rxq_head);
@@ -106,6 +124,7 @@ int sn_close(struct sn_stack *st, int sd) {
     return -EBADF;
   SN_TRACE(st, app, "close", SN_TF_I("sd", sd));
   free_sock(st, s);
+  sn_tcp_reap(st);
   return 0;
 }
 
@@ -169,8 +188,11 @@ int sn_connect(struct sn_stack *st, int sd, const struct sn_sockaddr *addr) {
     return -EBADF;
   if (!addr)
     return -EINVAL;
-  if (s->type == SN_SOCK_STREAM)
-    return -EOPNOTSUPP;
+  if (s->type == SN_SOCK_STREAM) {
+    int r = sn_tcp_usr_connect(s, addr->addr, addr->port);
+    sn_tcp_reap(st);
+    return r;
+  }
   if (addr->addr == 0 && addr->port == 0) { /* dissolve the association */
     s->connected = false;
     s->raddr = 0;
@@ -201,7 +223,7 @@ ssize_t sn_sendto(struct sn_stack *st, int sd, const void *buf, size_t len,
   if (!s)
     return -EBADF;
   if (s->type == SN_SOCK_STREAM)
-    return -EOPNOTSUPP;
+    return sn_tcp_usr_send(s, buf, len, flags);
   if (flags != 0)
     return -EINVAL;
   if (!buf && len)
@@ -242,8 +264,13 @@ ssize_t sn_recvfrom(struct sn_stack *st, int sd, void *buf, size_t len,
   struct sn_sock *s = sn_sock_get(st, sd);
   if (!s)
     return -EBADF;
-  if (s->type == SN_SOCK_STREAM)
-    return -EOPNOTSUPP;
+  if (s->type == SN_SOCK_STREAM) {
+    if (src && s->tcb) {
+      src->addr = s->raddr;
+      src->port = s->rport;
+    }
+    return sn_tcp_usr_recv(s, buf, len, flags);
+  }
   if (flags & ~(SN_MSG_PEEK | SN_MSG_TRUNC))
     return -EINVAL;
   if (s->so_error) {
@@ -301,6 +328,13 @@ int sn_setsockopt(struct sn_stack *st, int sd, int level, int name,
   struct sn_sock *s = sn_sock_get(st, sd);
   if (!s)
     return -EBADF;
+  bool common = level == SN_SOL_SOCKET &&
+                (name == SN_SO_REUSEADDR || name == SN_SO_REUSEPORT);
+  if (s->type == SN_SOCK_STREAM && !common) {
+    int r = sn_tcp_usr_setsockopt(s, level, name, val, len);
+    sn_tcp_reap(st);
+    return r;
+  }
   if (level != SN_SOL_SOCKET)
     return -ENOPROTOOPT;
   int v;
@@ -335,6 +369,9 @@ int sn_getsockopt(struct sn_stack *st, int sd, int level, int name, void *val,
     return -EBADF;
   if (!val || !len || *len < sizeof(int))
     return -EINVAL;
+  if (s->type == SN_SOCK_STREAM && (level != SN_SOL_SOCKET ||
+      name == SN_SO_KEEPALIVE || name == SN_SO_LINGER || name == SN_SO_ERROR))
+    return sn_tcp_usr_getsockopt(s, level, name, val, len);
   if (level != SN_SOL_SOCKET)
     return -ENOPROTOOPT;
   int v;
@@ -355,6 +392,44 @@ int sn_getsockopt(struct sn_stack *st, int sd, int level, int name, void *val,
   memcpy(val, &v, sizeof v);
   *len = sizeof v;
   return 0;
+}
+
+int sn_listen(struct sn_stack *st, int sd, int backlog) {
+  struct sn_sock *s = sn_sock_get(st, sd);
+  if (!s)
+    return -EBADF;
+  if (s->type != SN_SOCK_STREAM)
+    return -EOPNOTSUPP;
+  return sn_tcp_usr_listen(s, backlog);
+}
+
+int sn_accept(struct sn_stack *st, int sd, struct sn_sockaddr *peer) {
+  struct sn_sock *s = sn_sock_get(st, sd);
+  if (!s)
+    return -EBADF;
+  if (s->type != SN_SOCK_STREAM)
+    return -EOPNOTSUPP;
+  return sn_tcp_usr_accept(s, peer);
+}
+
+int sn_shutdown(struct sn_stack *st, int sd, int how) {
+  struct sn_sock *s = sn_sock_get(st, sd);
+  if (!s)
+    return -EBADF;
+  if (s->type != SN_SOCK_STREAM)
+    return -EOPNOTSUPP;
+  return sn_tcp_usr_shutdown(s, how);
+}
+
+int sn_tcp_info(struct sn_stack *st, int sd, struct sn_tcp_info *info) {
+  struct sn_sock *s = sn_sock_get(st, sd);
+  if (!s)
+    return -EBADF;
+  if (s->type != SN_SOCK_STREAM)
+    return -EOPNOTSUPP;
+  if (!info)
+    return -EINVAL;
+  return sn_tcp_usr_info(s, info);
 }
 
 int sn_set_event_cb(struct sn_stack *st, int sd, sn_event_fn fn, void *ctx) {
@@ -391,6 +466,7 @@ const char *sn_strerror(int err) {
   case ENOPROTOOPT: return "protocol option not available";
   case EOPNOTSUPP: return "operation not supported on this socket";
   case EPIPE: return "broken pipe";
+  case ENOTSOCK: return "not a socket";
   case EINPROGRESS: return "operation in progress";
   case EALREADY: return "operation already in progress";
   case ENODEV: return "no such interface";

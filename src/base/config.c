@@ -3,6 +3,7 @@
  * knob lists in config.h.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +16,37 @@ struct knob {
   struct sn_knob_info info;
   size_t offset;
   int64_t linux_val[3], rfc_val[3];
+  const char *linux_text, *rfc_text; /* text knobs */
 };
+
+#define TEXT_LEN sizeof(((struct sn_config *)0)->tcp_congestion_control)
 
 #define SCALAR_(name, l, r, lo, hi, unit, desc)                                \
   {{#name, unit, desc, lo, hi, 1},                                             \
    offsetof(struct sn_config, name),                                           \
    {l, 0, 0},                                                                  \
-   {r, 0, 0}},
+   {r, 0, 0},                                                                  \
+   NULL,                                                                       \
+   NULL},
 #define VECTOR_(name, n, l, r, lo, hi, unit, desc)                             \
   {{#name, unit, desc, lo, hi, n},                                             \
    offsetof(struct sn_config, name),                                           \
    {UNPAREN_ l},                                                               \
-   {UNPAREN_ r}},
-static const struct knob knobs[] = {SN_KNOBS(SCALAR_) SN_VKNOBS(VECTOR_)};
+   {UNPAREN_ r},                                                               \
+   NULL,                                                                       \
+   NULL},
+#define STRING_(name, l, r, desc)                                              \
+  {{#name, "name", desc, 0, 0, 0},                                             \
+   offsetof(struct sn_config, name),                                           \
+   {0, 0, 0},                                                                  \
+   {0, 0, 0},                                                                  \
+   l,                                                                          \
+   r},
+static const struct knob knobs[] = {SN_KNOBS(SCALAR_) SN_VKNOBS(VECTOR_)
+                                        SN_SKNOBS(STRING_)};
 #undef SCALAR_
 #undef VECTOR_
+#undef STRING_
 
 #define NKNOBS (sizeof knobs / sizeof knobs[0])
 
@@ -41,9 +58,14 @@ void sn_config_default(struct sn_config *cfg, enum sn_profile profile) {
   memset(cfg, 0, sizeof *cfg);
   cfg->profile = profile;
   for (size_t i = 0; i < NKNOBS; i++) {
-    const int64_t *v =
-        profile == SN_PROFILE_RFC ? knobs[i].rfc_val : knobs[i].linux_val;
-    memcpy(field(cfg, &knobs[i]), v, sizeof(int64_t) * (size_t)knobs[i].info.count);
+    const struct knob *k = &knobs[i];
+    bool rfc = profile == SN_PROFILE_RFC;
+    if (k->info.count == 0)
+      snprintf((char *)cfg + k->offset, TEXT_LEN, "%s",
+               rfc ? k->rfc_text : k->linux_text);
+    else
+      memcpy(field(cfg, k), rfc ? k->rfc_val : k->linux_val,
+             sizeof(int64_t) * (size_t)k->info.count);
   }
 }
 
@@ -72,6 +94,13 @@ int sn_config_set(struct sn_config *cfg, const char *name, const char *value) {
   const struct knob *k = find(name);
   if (!k)
     return -ENOENT;
+  if (k->info.count == 0) {
+    size_t n = strlen(value);
+    if (n == 0 || n >= TEXT_LEN)
+      return -EINVAL;
+    memcpy((char *)cfg + k->offset, value, n + 1);
+    return 0;
+  }
   int64_t v[3];
   const char *p = value;
   for (int i = 0; i < k->info.count; i++) {
@@ -98,6 +127,10 @@ int sn_config_get(const struct sn_config *cfg, const char *name, char *buf,
   const struct knob *k = find(name);
   if (!k)
     return -ENOENT;
+  if (k->info.count == 0) {
+    int n = snprintf(buf, len, "%s", (const char *)cfg + k->offset);
+    return (size_t)n < len ? 0 : -ENOSPC;
+  }
   const int64_t *v = field((struct sn_config *)cfg, k);
   size_t pos = 0;
   for (int i = 0; i < k->info.count; i++) {

@@ -7,6 +7,7 @@
 #include "api/sock.h"
 #include "base/rng.h"
 #include "net/stack.h"
+#include "tcp/tcb.h"
 
 static unsigned bucket(uint16_t port) { return port & (SN_PORT_BUCKETS - 1); }
 
@@ -26,7 +27,10 @@ bool sn_ports_conflict(const struct sn_portmap *m, const struct sn_sock *s,
       continue; /* different specific addresses never conflict */
     if (o->reuseport && s->reuseport)
       continue;
-    if (o->reuseaddr && s->reuseaddr)
+    /* SO_REUSEADDR on both sides shares a port, but never with a TCP
+     * listener (Linux's rule). */
+    if (o->reuseaddr && s->reuseaddr &&
+        !(o->tcb && o->tcb->state == SN_TCP_LISTEN))
       continue;
     return true;
   }

@@ -47,7 +47,9 @@ struct sn_stack *sn_stack_new(const char *name, const struct sn_config *cfg,
   sn_wheel_init(&st->wheel, 0);
   sn_pbuf_pool_init(&st->pool, (uint64_t)st->cfg.pbuf_max_bytes);
   sn_icmp_init(st);
-  if (sn_arp_init(st) != 0) {
+  if (sn_arp_init(st) != 0 || sn_tcp_table_init(st) != 0) {
+    sn_arp_destroy(st);
+    free(st->tcp.buckets);
     free(st);
     return NULL;
   }
@@ -64,6 +66,7 @@ void sn_stack_free(struct sn_stack *st) {
   if (!st)
     return;
   sn_sock_destroy_all(st);
+  sn_tcp_table_destroy(st);
   sn_reass_destroy(st);
   sn_arp_destroy(st);
   sn_pbuf_free_chain(&st->pool, st->loop_head);
@@ -83,6 +86,7 @@ int sn_stack_input(struct sn_stack *st, int ifindex, const uint8_t *frame,
     return -ENODEV;
   set_now(st, now);
   sn_eth_input(st, ifindex, frame, len);
+  sn_tcp_reap(st);
   return 0;
 }
 
@@ -90,6 +94,7 @@ void sn_stack_poll(struct sn_stack *st, uint64_t now) {
   set_now(st, now);
   sn_wheel_advance(&st->wheel, st->now);
   sn_ip_loopback_run(st);
+  sn_tcp_reap(st);
 }
 
 uint64_t sn_stack_next_deadline(const struct sn_stack *st) {

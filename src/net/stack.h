@@ -23,6 +23,7 @@
 #include "synack/counters.h"
 #include "synack/netif.h"
 #include "synack/trace.h"
+#include "tcp/tcp_impl.h"
 
 #define SN_LOOPBACK_IFINDEX 0
 #define SN_MAX_ADDRS 16
@@ -82,6 +83,7 @@ struct sn_stack {
   struct sn_icmp icmp;
 
   struct sn_portmap udp_ports, tcp_ports;
+  struct sn_tcp_table tcp;
   struct sn_sock **socks;         /* descriptor table */
   int nsocks;
 };

@@ -1,47 +1,771 @@
 /*
- * tcp_input.c - TCP segment arrival (RFC 9293 §3.10.7).
+ * tcp_input.c - a segment arrives (RFC 9293 §3.10.7).
  *
- * For now: the header checks every segment must pass (length, data offset,
- * checksum with the pseudo-header); there are no TCP connections yet, so a
- * valid segment finds no socket and is dropped with that reason.
+ * The segment is parsed once into a host-order struct, matched to a
+ * connection (4-tuple, then TIME-WAIT, then a listener, else the closed
+ * port's RST), and run through the RFC's ordered steps, one function
+ * each: SYN-SENT (§3.10.7.3); then for synchronized states (§3.10.7.4)
+ * PAWS (RFC 7323 §5), sequence acceptability, RST (RFC 5961 §3), SYN
+ * (RFC 5961 §4), ACK (with RFC 5961 §5 and NewReno, RFC 6582), text, FIN.
  */
 #include "tcp/tcp.h"
 
-#include "base/checksum.h"
+#include <errno.h>
+#include <string.h>
+
+#include "api/sock.h"
 #include "base/util.h"
 #include "net/stack.h"
 #include "net/wire.h"
+#include "tcp/tcp_impl.h"
 
-#define SN_TCP_HLEN 20
+static void trace_rx(struct sn_stack *st, struct sn_tcb *tcb,
+                     const struct sn_tcp_seg *seg) {
+  if (!sn_tracing(st, SN_TC_tcp))
+    return;
+  char fl[12];
+  if (tcb) {
+    bool synced = tcb->state != SN_TCP_SYN_SENT && tcb->state != SN_TCP_LISTEN;
+    SN_TCP_TRACE(tcb, "rx", SN_TF_S("flags", sn_tcp_flags_str(seg->flags, fl)),
+                 SN_TF_U("seq", seg->seq), SN_TF_U("ack", seg->ack),
+                 SN_TF_U("rseq", synced ? seg->seq - tcb->irs : 0),
+                 SN_TF_U("rack", seg->flags & SN_TCP_ACK ? seg->ack - tcb->iss : 0),
+                 SN_TF_U("len", seg->len), SN_TF_U("win", seg->wnd),
+                 SN_TF_S("state", sn_tcp_state_name(tcb->state)));
+  } else {
+    SN_TRACE(st, tcp, "rx", SN_TF_IP("src", seg->saddr),
+             SN_TF_U("sport", seg->sport), SN_TF_U("dport", seg->dport),
+             SN_TF_S("flags", sn_tcp_flags_str(seg->flags, fl)),
+             SN_TF_U("seq", seg->seq), SN_TF_U("ack", seg->ack),
+             SN_TF_U("len", seg->len));
+  }
+}
+
+static void drop(struct sn_tcb *tcb, enum sn_drop_reason r,
+                 const struct sn_tcp_seg *seg) {
+  sn_drop(tcb->st, r, "tcp", seg->len);
+}
+
+/* Negotiated options ------------------------------------------------------ */
+
+/* The options of the SYN (or SYN-ACK) we received decide what is used
+ * (RFC 7323 §1.3, RFC 2018 §2, RFC 9293 §3.7.1). */
+void sn_tcp_apply_syn_options(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  const struct sn_tcp_opts *o = &seg->opt;
+  tcb->peer_mss = o->has_mss && o->mss ? o->mss : 536;
+  tcb->ws_ok = tcb->ws_ok && o->has_ws;
+  if (tcb->ws_ok) {
+    tcb->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
+  } else {
+    tcb->snd_wscale = 0;
+    tcb->rcv_wscale = 0;
+  }
+  tcb->sack_ok = tcb->sack_ok && o->sack_ok;
+  tcb->ts_ok = tcb->ts_ok && o->has_ts;
+  if (tcb->ts_ok) {
+    tcb->ts_recent = o->tsval;
+    tcb->ts_recent_ns = tcb->st->now;
+  }
+  sn_tcp_update_mss(tcb);
+}
+
+/* The congestion state once the connection is established. */
+static void start_cc(struct sn_tcb *tcb) {
+  struct sn_cc_state *s = &tcb->ccs;
+  s->mss = tcb->mss;
+  s->init_cwnd = (uint32_t)tcb->st->cfg.tcp_init_cwnd;
+  s->now_ns = tcb->st->now;
+  tcb->cc->init(s);
+  if (!tcb->sndbuf_locked) {
+    /* Send-buffer autotuning: room for two windows of data. */
+    uint64_t want = 2ull * SN_MAX(s->cwnd, 10u) * tcb->mss * 2;
+    want = SN_MIN(want, (uint64_t)tcb->st->cfg.tcp_wmem[2]);
+    if (want > tcb->sndbuf_limit)
+      tcb->sndbuf_limit = (uint32_t)want;
+  }
+}
+
+/* SYN-SENT (RFC 9293 §3.10.7.3) ------------------------------------------- */
+
+static void syn_sent_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  struct sn_stack *st = tcb->st;
+  bool ack = seg->flags & SN_TCP_ACK;
+  /* First: the ACK must cover our SYN and nothing beyond. */
+  if (ack && (sn_seq_leq(seg->ack, tcb->iss) ||
+              sn_seq_gt(seg->ack, tcb->snd_max))) {
+    drop(tcb, SN_DROP_TCP_SYN_SENT_INVALID, seg);
+    if (!(seg->flags & SN_TCP_RST))
+      sn_tcp_reply_rst(st, seg, "RST: the ACK is not for our SYN");
+    return;
+  }
+  /* Second: RST, only if it acknowledges our SYN. */
+  if (seg->flags & SN_TCP_RST) {
+    if (ack)
+      sn_tcp_done(tcb, ECONNREFUSED, "RST in reply to our SYN: refused");
+    else
+      drop(tcb, SN_DROP_TCP_RST_INVALID, seg);
+    return;
+  }
+  /* Fourth: SYN. */
+  if (!(seg->flags & SN_TCP_SYN)) {
+    drop(tcb, SN_DROP_TCP_SYN_SENT_INVALID, seg);
+    return;
+  }
+  tcb->irs = seg->seq;
+  tcb->rcv_nxt = seg->seq + 1;
+  tcb->rcv_adv = tcb->rcv_nxt + tcb->rcv_wnd; /* what our SYN offered */
+  sn_tcp_apply_syn_options(tcb, seg);
+  if (ack) {
+    tcb->snd_una = seg->ack;
+    tcb->snd_buf_seq = seg->ack;
+    /* RFC 7323 §2.2: the window in a SYN is never scaled. */
+    tcb->snd_wnd = seg->wnd;
+    tcb->max_snd_wnd = tcb->snd_wnd;
+    tcb->snd_wl1 = seg->seq;
+    tcb->snd_wl2 = seg->ack;
+    if (tcb->rtt_start && tcb->syn_retries == 0)
+      sn_tcp_rtt_sample(tcb, st->now - tcb->rtt_start);
+    tcb->rtt_start = 0;
+    tcb->backoff = 0;
+    tcb->retransmits = 0;
+    sn_tcp_timer_clear(tcb, SN_TT_RTO);
+    start_cc(tcb);
+    sn_tcp_set_state(tcb, SN_TCP_ESTABLISHED, "SYN-ACK received: connect() completes");
+    sn_tcp_keepalive_reset(tcb);
+    if (seg->len)
+      sn_tcp_rcv_data(tcb, seg->seq + 1, seg->data, seg->len);
+    tcb->ack_now = 1;
+    sn_tcp_output(tcb);
+    return;
+  }
+  /* A SYN without ACK: simultaneous open (RFC 9293 §3.5, Figure 8). */
+  sn_tcp_set_state(tcb, SN_TCP_SYN_RECEIVED, "SYN crossed ours: simultaneous open");
+  tcb->snd_wnd = seg->wnd;
+  tcb->snd_wl1 = seg->seq;
+  sn_tcp_send_syn(tcb, "SYN-ACK: answering the peer's SYN (simultaneous open)");
+}
+
+/* Synchronized states (RFC 9293 §3.10.7.4) -------------------------------- */
+
+/* RFC 7323 §5.3: reject a segment whose timestamp went backwards. */
+static bool paws_reject(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  if (!tcb->ts_ok || !seg->opt.has_ts || (seg->flags & SN_TCP_RST))
+    return false;
+  if ((int32_t)(seg->opt.tsval - tcb->ts_recent) >= 0)
+    return false;
+  /* TS.Recent older than 24 days is invalid (RFC 7323 §5.5). */
+  if (tcb->st->now - tcb->ts_recent_ns > 24ull * 86400 * SN_NSEC_PER_SEC)
+    return false;
+  return true;
+}
+
+/* The first check: is the segment in the receive window? */
+static bool acceptable(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  uint32_t slen = sn_tcp_seg_len(seg);
+  uint32_t wnd = sn_seq_gt(tcb->rcv_adv, tcb->rcv_nxt)
+                     ? tcb->rcv_adv - tcb->rcv_nxt
+                     : 0;
+  sn_seq_t lo = tcb->rcv_nxt, hi = tcb->rcv_nxt + wnd;
+  if (slen == 0)
+    return wnd == 0 ? seg->seq == lo : sn_seq_in(seg->seq, lo, hi) ||
+                                         seg->seq == hi;
+  if (wnd == 0)
+    return false;
+  return sn_seq_in(seg->seq, lo, hi) || sn_seq_in(seg->seq + slen - 1, lo, hi);
+}
+
+/* Answer an unacceptable segment with an ACK (a duplicate ACK for old
+ * data, with a DSACK; rate-limited for bare ACKs). */
+static void ack_unacceptable(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  uint32_t slen = sn_tcp_seg_len(seg);
+  if (slen && sn_seq_leq(seg->seq + slen, tcb->rcv_nxt))
+    sn_tcp_note_dsack(tcb, seg->seq, seg->seq + slen);
+  if (slen == 0) {
+    struct sn_stack *st = tcb->st;
+    uint64_t gap = (uint64_t)st->cfg.tcp_invalid_ratelimit * SN_NSEC_PER_MSEC;
+    if (tcb->last_oow_ack_ns && st->now - tcb->last_oow_ack_ns < gap)
+      return;
+    tcb->last_oow_ack_ns = st->now;
+  }
+  sn_tcp_send_ack(tcb, "ACK: the segment was outside the window");
+}
+
+/* RFC 5961 §3.2: act on a RST only if it is exactly at RCV.NXT. */
+static void rst_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  bool exact = seg->seq == tcb->rcv_nxt;
+  /* After our FIN or theirs, Linux also accepts RCV.NXT - 1. */
+  if (!exact && tcb->fin_rcvd && seg->seq == tcb->rcv_nxt - 1)
+    exact = true;
+  if (!exact) {
+    sn_tcp_challenge_ack(tcb, "challenge ACK: RST not at RCV.NXT (RFC 5961)");
+    drop(tcb, SN_DROP_TCP_RST_INVALID, seg);
+    return;
+  }
+  switch (tcb->state) {
+  case SN_TCP_SYN_RECEIVED:
+    sn_tcp_done(tcb, tcb->passive ? 0 : ECONNREFUSED,
+                "RST in SYN-RECEIVED: the opening is abandoned");
+    break;
+  case SN_TCP_ESTABLISHED:
+  case SN_TCP_FIN_WAIT_1:
+  case SN_TCP_FIN_WAIT_2:
+  case SN_TCP_CLOSE_WAIT:
+    sn_tcp_done(tcb, ECONNRESET, "RST received: connection reset by peer");
+    break;
+  default: /* CLOSING, LAST-ACK */
+    sn_tcp_done(tcb, 0, "RST received while closing");
+    break;
+  }
+}
+
+/* RFC 5961 §4: a SYN on a synchronized connection gets a challenge ACK. */
+static void syn_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  if (tcb->state == SN_TCP_SYN_RECEIVED && tcb->passive &&
+      seg->seq == tcb->irs && !(seg->flags & SN_TCP_ACK)) {
+    /* The peer did not hear our SYN-ACK: say it again. */
+    sn_tcp_send_syn(tcb, "SYN-ACK again: the peer repeated its SYN");
+    return;
+  }
+  sn_count(tcb->st, SN_CTR_TcpExtTCPSYNChallenge);
+  sn_tcp_challenge_ack(tcb, "challenge ACK: SYN on a synchronized connection");
+  drop(tcb, SN_DROP_TCP_SYN_INVALID, seg);
+}
+
+/* SYN-RECEIVED: the ACK that completes the handshake. */
+static bool synrcvd_ack(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  struct sn_stack *st = tcb->st;
+  if (!sn_seq_gt(seg->ack, tcb->snd_una) || sn_seq_gt(seg->ack, tcb->snd_max)) {
+    drop(tcb, SN_DROP_TCP_ACK_UNSENT, seg);
+    sn_tcp_reply_rst(st, seg, "RST: the ACK does not match our SYN-ACK");
+    return false;
+  }
+  if (tcb->passive && sn_tcp_accept_queue_full(tcb)) {
+    /* Linux: the handshake cannot finish now. Drop the ACK and let the
+     * SYN-ACK timer try again, or refuse outright if asked to. */
+    sn_count(st, SN_CTR_TcpExtListenOverflows);
+    sn_count(st, SN_CTR_TcpExtListenDrops);
+    drop(tcb, SN_DROP_TCP_LISTEN_OVERFLOW, seg);
+    if (st->cfg.tcp_abort_on_overflow) {
+      sn_tcp_send_rst(tcb, "RST: accept queue full (tcp_abort_on_overflow)");
+      sn_tcp_done(tcb, 0, "accept queue overflow");
+    }
+    return false;
+  }
+  tcb->snd_una = seg->ack;
+  tcb->snd_buf_seq = seg->ack;
+  tcb->snd_wnd = (uint32_t)seg->wnd << tcb->snd_wscale;
+  tcb->max_snd_wnd = tcb->snd_wnd;
+  tcb->snd_wl1 = seg->seq;
+  tcb->snd_wl2 = seg->ack;
+  if (tcb->rtt_start && tcb->syn_retries == 0)
+    sn_tcp_rtt_sample(tcb, tcb->st->now - tcb->rtt_start);
+  tcb->rtt_start = 0;
+  tcb->backoff = 0;
+  tcb->retransmits = 0;
+  sn_tcp_timer_clear(tcb, SN_TT_RTO);
+  start_cc(tcb);
+  sn_tcp_set_state(tcb, SN_TCP_ESTABLISHED,
+                   seg->len ? "data carrying the ACK completes the handshake"
+                            : "third segment of the handshake received");
+  sn_tcp_keepalive_reset(tcb);
+  if (tcb->passive)
+    sn_tcp_child_ready(tcb);
+  return true;
+}
+
+/* Remove acknowledged records from the sent queue; returns segments fully
+ * acked, and the send time of the oldest never-retransmitted one. */
+static uint32_t clean_acked(struct sn_tcb *tcb, sn_seq_t ack, uint64_t *sent,
+                            bool *fin_acked) {
+  struct sn_txq *q = &tcb->txq;
+  uint32_t acked = 0;
+  *sent = 0;
+  while (q->n) {
+    struct sn_txseg *r = &q->v[q->head];
+    if (sn_seq_gt(r->seq + r->len, ack)) {
+      if (sn_seq_gt(ack, r->seq)) { /* partly acked: trim it */
+        r->len -= ack - r->seq;
+        r->seq = ack;
+      }
+      break;
+    }
+    if (r->tx_count == 1 && !*sent)
+      *sent = r->sent_ns;
+    if (r->flags & SN_TXSEG_FIN)
+      *fin_acked = true;
+    if (r->flags & SN_TXSEG_LOST)
+      tcb->lost_out--;
+    if (r->flags & SN_TXSEG_RETRANS)
+      tcb->retrans_out--;
+    if (r->flags & SN_TXSEG_SACKED)
+      tcb->sacked_out--;
+    q->head = (q->head + 1) & (q->cap - 1);
+    q->n--;
+    acked++;
+  }
+  return acked;
+}
+
+static void enter_recovery(struct sn_tcb *tcb) {
+  struct sn_stack *st = tcb->st;
+  struct sn_cc_state *s = &tcb->ccs;
+  s->in_flight = sn_tcp_in_flight(tcb) + tcb->sacked_out;
+  s->ssthresh = tcb->cc->ssthresh(s);
+  s->cwnd = s->ssthresh;
+  if (tcb->cc->on_recovery)
+    tcb->cc->on_recovery(s);
+  tcb->in_recovery = 1;
+  tcb->recover = tcb->snd_max;
+  sn_count(st, SN_CTR_TcpExtTCPFastRetrans);
+  sn_count(st, tcb->sack_ok ? SN_CTR_TcpExtTCPSackRecovery
+                            : SN_CTR_TcpExtTCPRenoRecovery);
+  SN_TCP_TRACE(tcb, "cwnd", SN_TF_U("cwnd", s->cwnd),
+               SN_TF_U("ssthresh", s->ssthresh),
+               SN_TF_S("why", "fast retransmit: three duplicate ACKs"));
+}
+
+/* Mark the oldest unacknowledged segment lost (it will be resent). */
+static void mark_head_lost(struct sn_tcb *tcb) {
+  struct sn_txq *q = &tcb->txq;
+  if (!q->n)
+    return;
+  struct sn_txseg *r = &q->v[q->head];
+  if (!(r->flags & SN_TXSEG_LOST)) {
+    r->flags |= SN_TXSEG_LOST;
+    tcb->lost_out++;
+  }
+  if (r->flags & SN_TXSEG_RETRANS) { /* lost again: resend again */
+    r->flags &= (uint8_t)~SN_TXSEG_RETRANS;
+    tcb->retrans_out--;
+  }
+}
+
+/* RFC 5681 §2: an ACK that acknowledges nothing new, carries no data,
+ * does not move the window, while data is outstanding. */
+static bool is_dupack(const struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  return seg->ack == tcb->snd_una && tcb->txq.n && seg->len == 0 &&
+         !(seg->flags & (SN_TCP_SYN | SN_TCP_FIN)) &&
+         ((uint32_t)seg->wnd << tcb->snd_wscale) == tcb->snd_wnd;
+}
+
+static void dupack(struct sn_tcb *tcb) {
+  tcb->dupacks++;
+  /* Each duplicate ACK means a segment left the network (NewReno without
+   * SACK counts them as if SACKed, like Linux). This also gives RFC 3042
+   * limited transmit: new data may go out on the first two. */
+  if (tcb->sacked_out + tcb->lost_out + 1 < tcb->txq.n)
+    tcb->sacked_out++;
+  if (!tcb->in_recovery &&
+      tcb->dupacks == (uint32_t)tcb->st->cfg.tcp_reordering) {
+    enter_recovery(tcb);
+    mark_head_lost(tcb);
+    sn_tcp_retransmit_head(tcb, "fast retransmit: three duplicate ACKs");
+    struct sn_txseg *r = &tcb->txq.v[tcb->txq.head];
+    if (!(r->flags & SN_TXSEG_RETRANS)) {
+      r->flags |= SN_TXSEG_RETRANS;
+      tcb->retrans_out++;
+    }
+  }
+}
+
+/* New data acknowledged: RTT, congestion window, recovery, timers. */
+static void new_ack(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+                    bool *fin_acked) {
+  struct sn_stack *st = tcb->st;
+  uint64_t sent_ns;
+  uint32_t acked = clean_acked(tcb, seg->ack, &sent_ns, fin_acked);
+  /* Data bytes leave the send ring. */
+  sn_seq_t data_end = tcb->snd_buf_seq + tcb->sndbuf.len;
+  sn_seq_t upto = sn_seq_min(seg->ack, data_end);
+  if (sn_seq_gt(upto, tcb->snd_buf_seq)) {
+    sn_ring_consume(&tcb->sndbuf, upto - tcb->snd_buf_seq);
+    tcb->snd_buf_seq = upto;
+  }
+  tcb->bytes_acked += seg->ack - tcb->snd_una;
+  tcb->snd_una = seg->ack;
+  /* RTT: from timestamps when on (RFC 7323 §4), else Karn's rule. */
+  if (tcb->ts_ok && seg->opt.has_ts && seg->opt.tsecr) {
+    uint32_t ms = sn_tcp_ts_now(tcb) - seg->opt.tsecr;
+    if (ms < 600000)
+      sn_tcp_rtt_sample(tcb, (uint64_t)ms * SN_NSEC_PER_MSEC +
+                                 (ms ? 0 : SN_NSEC_PER_MSEC / 2));
+  } else if (sent_ns) {
+    sn_tcp_rtt_sample(tcb, st->now - sent_ns);
+  }
+  if (tcb->rtt_start && sn_seq_gt(seg->ack, tcb->rtt_seq))
+    tcb->rtt_start = 0;
+  tcb->backoff = 0;
+  tcb->retransmits = 0;
+  tcb->first_retrans_ns = 0;
+  tcb->dupacks = 0;
+  struct sn_cc_state *s = &tcb->ccs;
+  s->now_ns = st->now;
+  if (tcb->in_recovery) {
+    if (sn_seq_geq(seg->ack, tcb->recover)) { /* RFC 6582 (3) full ACK */
+      tcb->in_recovery = 0;
+      tcb->sacked_out = 0;
+      s->cwnd = SN_MAX(SN_MIN(s->ssthresh, sn_tcp_in_flight(tcb) + 1), 2u);
+      if (tcb->cc->on_recovery_exit)
+        tcb->cc->on_recovery_exit(s);
+      SN_TCP_TRACE(tcb, "cwnd", SN_TF_U("cwnd", s->cwnd),
+                   SN_TF_U("ssthresh", s->ssthresh),
+                   SN_TF_S("why", "recovery ends: all data up to recover acked"));
+    } else {                                  /* partial ACK */
+      tcb->sacked_out = acked > 1 && acked - 1 < tcb->sacked_out
+                            ? tcb->sacked_out - (acked - 1)
+                            : (acked > 1 ? 0 : tcb->sacked_out);
+      mark_head_lost(tcb);
+    }
+  } else {
+    tcb->sacked_out = 0;
+    s->in_flight = sn_tcp_in_flight(tcb);
+    uint32_t before = s->cwnd;
+    tcb->cc->on_ack(s, acked ? acked : 1, tcb->srtt);
+    if (s->cwnd != before)
+      SN_TCP_TRACE(tcb, "cwnd", SN_TF_U("cwnd", s->cwnd),
+                   SN_TF_U("ssthresh", s->ssthresh),
+                   SN_TF_S("why", s->cwnd < s->ssthresh ? "slow start"
+                                                         : "congestion avoidance"));
+  }
+  /* RFC 6298 (5.2)/(5.3): stop or restart the retransmission timer. */
+  if (tcb->txq.n)
+    sn_tcp_rto_arm(tcb);
+  else
+    sn_tcp_timer_clear(tcb, SN_TT_RTO);
+  tcb->persist_backoff = 0;
+}
+
+/* RFC 9293 §3.10.7.4, fifth check: the ACK field. Returns false if the
+ * segment is to be dropped. */
+static bool ack_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  struct sn_stack *st = tcb->st;
+  if (sn_seq_gt(seg->ack, tcb->snd_max)) {
+    /* It acknowledges something not yet sent. */
+    sn_tcp_challenge_ack(tcb, "ACK: the peer acknowledged unsent data");
+    drop(tcb, SN_DROP_TCP_ACK_UNSENT, seg);
+    return false;
+  }
+  if (sn_seq_lt(seg->ack, tcb->snd_una - tcb->max_snd_wnd)) {
+    /* RFC 5961 §5.2: too old to be a plausible duplicate. */
+    sn_tcp_challenge_ack(tcb, "challenge ACK: the ACK is far too old (RFC 5961)");
+    drop(tcb, SN_DROP_TCP_ACK_OLD, seg);
+    return false;
+  }
+  tcb->keepalive_probes = 0;
+  bool fin_acked = false;
+  if (sn_seq_gt(seg->ack, tcb->snd_una))
+    new_ack(tcb, seg, &fin_acked);
+  else if (is_dupack(tcb, seg))
+    dupack(tcb);
+  /* Window update (RFC 9293 §3.10.7.4, SND.WL1/SND.WL2). */
+  if (sn_seq_lt(tcb->snd_wl1, seg->seq) ||
+      (tcb->snd_wl1 == seg->seq && sn_seq_leq(tcb->snd_wl2, seg->ack))) {
+    uint32_t old = tcb->snd_wnd;
+    tcb->snd_wnd = (uint32_t)seg->wnd << tcb->snd_wscale;
+    tcb->snd_wl1 = seg->seq;
+    tcb->snd_wl2 = seg->ack;
+    if (tcb->snd_wnd > tcb->max_snd_wnd)
+      tcb->max_snd_wnd = tcb->snd_wnd;
+    if (old == 0 && tcb->snd_wnd) {
+      sn_tcp_timer_clear(tcb, SN_TT_PERSIST);
+      tcb->persist_backoff = 0;
+      tcb->backoff = 0;
+    }
+  }
+  if (fin_acked || (tcb->fin_sent && seg->ack == tcb->snd_max)) {
+    switch (tcb->state) {
+    case SN_TCP_FIN_WAIT_1:
+      sn_tcp_set_state(tcb, SN_TCP_FIN_WAIT_2, "our FIN was acknowledged");
+      if (sn_tcb_orphan(tcb))
+        sn_tcp_timer_set(tcb, SN_TT_STATE,
+                         st->now + (uint64_t)st->cfg.tcp_fin_timeout *
+                                       SN_NSEC_PER_SEC);
+      break;
+    case SN_TCP_CLOSING:
+      sn_tcp_set_state(tcb, SN_TCP_TIME_WAIT, "our FIN was acknowledged");
+      sn_tcp_timer_set(tcb, SN_TT_STATE,
+                       st->now + (uint64_t)st->cfg.tcp_timewait_len *
+                                     SN_NSEC_PER_SEC);
+      break;
+    case SN_TCP_LAST_ACK:
+      sn_tcp_done(tcb, 0, "our FIN was acknowledged: closed");
+      return false;
+    default:
+      break;
+    }
+  }
+  sn_tcp_wake(tcb);
+  return true;
+}
+
+/* Delayed or immediate ACK for received data (Linux's quick-ACK mode and
+ * ATO; RFC 5681 §4.2: at least every second full-sized segment). */
+static void ack_policy(struct sn_tcb *tcb, uint32_t len, bool out_of_order) {
+  struct sn_stack *st = tcb->st;
+  uint64_t min = (uint64_t)st->cfg.tcp_delack_min_ms * SN_NSEC_PER_MSEC;
+  uint64_t gap = st->now - tcb->last_rcv_ns;
+  if (!tcb->ato) {
+    tcb->ato = (uint32_t)min;
+    tcb->quickacks = (uint8_t)SN_MIN(16u, tcb->rcvbuf_limit / (2u * tcb->adv_mss));
+  } else if (gap <= min / 2) {
+    tcb->ato = (uint32_t)(tcb->ato / 2 + min / 2);
+  } else if (gap < tcb->ato) {
+    tcb->ato = (uint32_t)SN_MIN(tcb->ato / 2 + gap, tcb->rto);
+  } else if (gap > tcb->rto) {
+    tcb->quickacks = 16; /* a long pause: the sender restarted */
+  }
+  if (len >= tcb->adv_mss - (tcb->ts_ok ? 12u : 0u))
+    tcb->pending_acks++;
+  if (out_of_order || tcb->ooo.n || tcb->dsack_pending ||
+      (tcb->quickacks && !tcb->delack_pingpong) || tcb->pending_acks >= 2)
+    tcb->ack_now = 1;
+  else
+    sn_tcp_delack_schedule(tcb);
+}
+
+/* Sixth and seventh checks: the text. Returns false if the connection
+ * was aborted. */
+static bool text_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+                       uint32_t seq) {
+  struct sn_stack *st = tcb->st;
+  if (!seg->len)
+    return true;
+  switch (tcb->state) {
+  case SN_TCP_ESTABLISHED:
+  case SN_TCP_FIN_WAIT_1:
+  case SN_TCP_FIN_WAIT_2:
+    break;
+  default:
+    return true; /* after the peer's FIN: ignore (RFC 9293) */
+  }
+  sn_seq_t end = seq + seg->len;
+  if (tcb->rd_shut && sn_tcb_orphan(tcb) && sn_seq_gt(end, tcb->rcv_nxt)) {
+    /* RFC 2525 §2.17: nobody will ever read this; say so with a RST. */
+    sn_count(st, SN_CTR_TcpExtTCPAbortOnData);
+    drop(tcb, SN_DROP_TCP_DATA_AFTER_CLOSE, seg);
+    tcb->rcv_nxt = sn_seq_max(tcb->rcv_nxt, end);
+    sn_tcp_send_rst(tcb, "RST: data arrived after close()");
+    sn_tcp_done(tcb, 0, "data after close(): aborted");
+    return false;
+  }
+  bool in_order = seq == tcb->rcv_nxt;
+  bool had_gap = tcb->ooo.n != 0;
+  uint32_t ready = sn_tcp_rcv_data(tcb, seq, seg->data, seg->len);
+  tcb->data_rcvd = 1;
+  ack_policy(tcb, seg->len, !in_order || (had_gap && ready));
+  tcb->last_rcv_ns = st->now;
+  if (ready)
+    sn_tcp_wake(tcb);
+  return true;
+}
+
+/* Eighth check: FIN. */
+static void fin_input(struct sn_tcb *tcb) {
+  struct sn_stack *st = tcb->st;
+  if (!tcb->fin_seen || tcb->fin_rcvd || tcb->rcv_nxt != tcb->fin_seq)
+    return;
+  tcb->fin_rcvd = 1;
+  tcb->rcv_nxt++;
+  uint64_t tw = (uint64_t)st->cfg.tcp_timewait_len * SN_NSEC_PER_SEC;
+  switch (tcb->state) {
+  case SN_TCP_SYN_RECEIVED:
+  case SN_TCP_ESTABLISHED:
+    sn_tcp_set_state(tcb, SN_TCP_CLOSE_WAIT, "FIN received: the peer closed");
+    /* Linux: ACK a FIN after data with the delayed-ACK timer (in
+     * ping-pong mode), at once if no data came before. */
+    tcb->delack_pingpong = 1;
+    if (tcb->ato == 0)
+      tcb->ack_now = 1;
+    else
+      sn_tcp_delack_schedule(tcb);
+    break;
+  case SN_TCP_FIN_WAIT_1:
+    tcb->ack_now = 1;
+    if (sn_seq_geq(tcb->snd_una, tcb->snd_max) && tcb->fin_sent) {
+      sn_tcp_set_state(tcb, SN_TCP_TIME_WAIT, "FIN+ACK received in FIN-WAIT-1");
+      sn_tcp_timer_set(tcb, SN_TT_STATE, st->now + tw);
+    } else {
+      sn_tcp_set_state(tcb, SN_TCP_CLOSING, "FIN crossed ours: simultaneous close");
+    }
+    break;
+  case SN_TCP_FIN_WAIT_2:
+    tcb->ack_now = 1;
+    sn_tcp_set_state(tcb, SN_TCP_TIME_WAIT, "FIN received in FIN-WAIT-2");
+    sn_tcp_timer_set(tcb, SN_TT_STATE, st->now + tw);
+    break;
+  default:
+    tcb->ack_now = 1;
+    break;
+  }
+  sn_tcp_wake(tcb);
+}
+
+static void sync_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  struct sn_stack *st = tcb->st;
+  if (paws_reject(tcb, seg)) {
+    sn_count(st, SN_CTR_TcpExtPAWSEstab);
+    drop(tcb, SN_DROP_TCP_PAWS, seg);
+    ack_unacceptable(tcb, seg);
+    return;
+  }
+  if (!acceptable(tcb, seg)) {
+    if (seg->flags & SN_TCP_RST) {
+      drop(tcb, SN_DROP_TCP_RST_INVALID, seg);
+      return;
+    }
+    if (seg->flags & SN_TCP_SYN) {
+      syn_input(tcb, seg);
+      return;
+    }
+    drop(tcb, SN_DROP_TCP_OUT_OF_WINDOW, seg);
+    ack_unacceptable(tcb, seg);
+    return;
+  }
+  if (seg->flags & SN_TCP_RST) {
+    rst_input(tcb, seg);
+    return;
+  }
+  if (seg->flags & SN_TCP_SYN) {
+    syn_input(tcb, seg);
+    return;
+  }
+  if (!(seg->flags & SN_TCP_ACK)) {
+    drop(tcb, SN_DROP_TCP_NO_ACK, seg);
+    return;
+  }
+  /* RFC 7323 §4.3: remember the timestamp to echo. */
+  bool ack_valid = sn_seq_leq(seg->ack, tcb->snd_max);
+  if (tcb->ts_ok && seg->opt.has_ts && ack_valid &&
+      sn_seq_leq(seg->seq, tcb->rcv_adv) &&
+      sn_seq_geq(seg->seq + sn_tcp_seg_len(seg), tcb->rcv_nxt) &&
+      sn_seq_leq(seg->seq, tcb->rcv_nxt)) {
+    tcb->ts_recent = seg->opt.tsval;
+    tcb->ts_recent_ns = st->now;
+  }
+  if (tcb->state == SN_TCP_SYN_RECEIVED && !synrcvd_ack(tcb, seg))
+    return;
+  if (!ack_input(tcb, seg))
+    return;
+  tcb->last_rcv_ns = st->now;
+  sn_tcp_keepalive_reset(tcb);
+  if (seg->flags & SN_TCP_FIN) {
+    tcb->fin_seen = 1;
+    tcb->fin_seq = seg->seq + seg->len;
+  }
+  if (!text_input(tcb, seg, seg->seq))
+    return;
+  if (tcb->state == SN_TCP_TIME_WAIT) {
+    tcb->ack_now = 1;
+  } else {
+    fin_input(tcb);
+  }
+  sn_tcp_output(tcb);
+}
+
+/* Segments for TIME-WAIT (RFC 9293 §3.10.7.4; Linux's choices where the
+ * RFC leaves room). */
+static void timewait_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  struct sn_stack *st = tcb->st;
+  if (seg->flags & SN_TCP_RST) {
+    /* RFC 1337 warns about this; Linux (tcp_rfc1337 = 0) ends TIME-WAIT. */
+    if (acceptable(tcb, seg)) {
+      sn_count(st, SN_CTR_TcpExtTW);
+      sn_tcp_done(tcb, 0, "RST received in TIME-WAIT");
+    }
+    return;
+  }
+  if ((seg->flags & SN_TCP_SYN) && !(seg->flags & SN_TCP_ACK) &&
+      sn_seq_gt(seg->seq, tcb->rcv_nxt)) {
+    /* A new incarnation (RFC 6191 style): hand the SYN to a listener. */
+    struct sn_tcb *lis = sn_tcp_find_listener(st, seg->daddr, seg->dport);
+    if (lis) {
+      sn_count(st, SN_CTR_SnTcpTimeWaitReuse);
+      sn_tcp_done(tcb, 0, "new SYN ends TIME-WAIT");
+      sn_tcp_listen_input(lis, seg);
+      return;
+    }
+  }
+  sn_drop(st, SN_DROP_TCP_TIMEWAIT, "tcp", seg->len);
+  if ((seg->flags & SN_TCP_FIN) && seg->seq + seg->len + 1 == tcb->rcv_nxt) {
+    /* Our last ACK was lost: the peer repeats its FIN. ACK it again and
+     * restart the 2MSL timer (RFC 9293 §3.10.7.4). */
+    sn_tcp_timer_set(tcb, SN_TT_STATE,
+                     st->now + (uint64_t)st->cfg.tcp_timewait_len *
+                                   SN_NSEC_PER_SEC);
+    sn_tcp_send_ack(tcb, "ACK again: the peer repeated its FIN (TIME-WAIT restarts)");
+    return;
+  }
+  ack_unacceptable(tcb, seg);
+}
+
+void sn_tcp_conn_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  switch (tcb->state) {
+  case SN_TCP_SYN_SENT:
+    syn_sent_input(tcb, seg);
+    break;
+  case SN_TCP_TIME_WAIT:
+    timewait_input(tcb, seg);
+    break;
+  case SN_TCP_CLOSED:
+  case SN_TCP_LISTEN:
+    sn_drop(tcb->st, SN_DROP_TCP_NO_SOCKET, "tcp", seg->len);
+    break;
+  default:
+    sync_input(tcb, seg);
+  }
+}
 
 void sn_tcp_input(struct sn_stack *st, int ifindex, const struct sn_ip4 *ip) {
   (void)ifindex;
+  struct sn_tcp_seg seg;
   sn_count(st, SN_CTR_TcpInSegs);
-  const uint8_t *p = ip->payload;
-  size_t len = ip->payload_len;
-  enum sn_drop_reason r = SN_DROP_TCP_NO_SOCKET;
-  if (len < SN_TCP_HLEN) {
-    r = SN_DROP_TCP_TRUNCATED;
-  } else if ((p[12] >> 4) < 5 || (size_t)(p[12] >> 4) * 4 > len) {
-    r = SN_DROP_TCP_BAD_OFFSET;
-  } else {
-    uint32_t sum = sn_csum_pseudo4(ip->src, ip->dst, SN_IPPROTO_TCP,
-                                   (uint16_t)len);
-    if (sn_csum_fold(sn_csum_partial(p, len, sum)) != 0) {
-      r = SN_DROP_TCP_BAD_CHECKSUM;
-      sn_count(st, SN_CTR_TcpInCsumErrors);
-    }
-  }
-  if (r != SN_DROP_TCP_NO_SOCKET)
+  enum sn_drop_reason r =
+      sn_tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, &seg);
+  if (r != SN_DROP_NONE) {
     sn_count(st, SN_CTR_TcpInErrs);
-  sn_drop(st, r, "tcp", len);
+    if (r == SN_DROP_TCP_BAD_CHECKSUM)
+      sn_count(st, SN_CTR_TcpInCsumErrors);
+    sn_drop(st, r, "tcp", ip->payload_len);
+    return;
+  }
+  if (sn_is_broadcast_addr(st, ifindex, ip->dst) || sn_ip_is_multicast(ip->dst)) {
+    sn_drop(st, SN_DROP_TCP_NO_SOCKET, "tcp", seg.len);
+    return;
+  }
+  struct sn_tcb *tcb = sn_tcb_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
+  trace_rx(st, tcb, &seg);
+  if (tcb) {
+    sn_tcp_conn_input(tcb, &seg);
+    return;
+  }
+  struct sn_tcb *lis = sn_tcp_find_listener(st, seg.daddr, seg.dport);
+  if (lis) {
+    sn_tcp_listen_input(lis, &seg);
+    return;
+  }
+  /* RFC 9293 §3.10.7.1: CLOSED. */
+  sn_drop(st, SN_DROP_TCP_NO_SOCKET, "tcp", seg.len);
+  sn_tcp_reply_rst(st, &seg, "RST: no socket on this port");
 }
 
 void sn_tcp_icmp_error(struct sn_stack *st, const struct sn_ip4 *quoted,
                        uint8_t type, uint8_t code, uint16_t mtu) {
-  (void)st;
-  (void)quoted;
-  (void)type;
-  (void)code;
   (void)mtu;
+  uint16_t sport = sn_get16(quoted->payload), dport = sn_get16(quoted->payload + 2);
+  struct sn_tcb *tcb = sn_tcb_lookup(st, quoted->src, sport, quoted->dst, dport);
+  if (!tcb || type != SN_ICMP_DEST_UNREACH)
+    return;
+  int err = code == SN_ICMP_UNREACH_PORT || code == SN_ICMP_UNREACH_PROTO
+                ? ECONNREFUSED
+            : code == SN_ICMP_UNREACH_NET ? ENETUNREACH
+                                          : EHOSTUNREACH;
+  if (code == SN_ICMP_UNREACH_FRAG)
+    return; /* path MTU discovery: not yet */
+  SN_TCP_TRACE(tcb, "icmp-error", SN_TF_I("errno", err));
+  /* RFC 1122 §4.2.3.9: soft errors, except while opening (Linux aborts a
+   * SYN-SENT connection on them). */
+  if (tcb->state == SN_TCP_SYN_SENT)
+    sn_tcp_done(tcb, err, "ICMP error while connecting");
+  else if (tcb->sock)
+    tcb->soft_error = err;
 }

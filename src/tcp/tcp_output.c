@@ -1,0 +1,417 @@
+/*
+ * tcp_output.c - what to send, and building segments.
+ *
+ * sn_tcp_output() decides, in this order: retransmit segments marked lost
+ * (within the congestion window), send new data (RFC 9293 §3.8.6.2.1
+ * sender SWS avoidance, Nagle with Minshall's refinement as Linux does,
+ * TCP_CORK, min(cwnd, rwnd)), send the FIN (on the last data segment if
+ * there is one), then an ACK if one is still owed. It arms the
+ * retransmission timer while anything is in flight and the persist timer
+ * when a zero window stalls queued data.
+ *
+ * Segments are cut from the send ring at transmit time; the payload is
+ * copied into the packet and checksummed in the same pass.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/checksum.h"
+#include "base/util.h"
+#include "net/ipv4.h"
+#include "net/stack.h"
+#include "net/wire.h"
+#include "tcp/tcp_impl.h"
+
+/* Sent-segment queue ------------------------------------------------------ */
+
+static struct sn_txseg *txq_at(struct sn_txq *q, uint32_t i) {
+  return &q->v[(q->head + i) & (q->cap - 1)];
+}
+
+static bool txq_push(struct sn_txq *q, const struct sn_txseg *s) {
+  if (q->n == q->cap) {
+    uint32_t ncap = q->cap ? q->cap * 2 : 16;
+    struct sn_txseg *nv = malloc(ncap * sizeof *nv);
+    if (!nv)
+      return false;
+    for (uint32_t i = 0; i < q->n; i++)
+      nv[i] = *txq_at(q, i);
+    free(q->v);
+    q->v = nv;
+    q->cap = ncap;
+    q->head = 0;
+  }
+  *txq_at(q, q->n++) = *s;
+  return true;
+}
+
+uint32_t sn_tcp_unsent(const struct sn_tcb *tcb) {
+  uint32_t sent = sn_seq_gt(tcb->snd_nxt, tcb->snd_buf_seq)
+                      ? tcb->snd_nxt - tcb->snd_buf_seq
+                      : 0;
+  if (tcb->fin_sent && sent)
+    sent--; /* the FIN is not in the ring */
+  return tcb->sndbuf.len > sent ? tcb->sndbuf.len - sent : 0;
+}
+
+uint32_t sn_tcp_in_flight(const struct sn_tcb *tcb) {
+  uint32_t out = tcb->txq.n;
+  uint32_t left = tcb->sacked_out + tcb->lost_out;
+  return out > left ? out - left + tcb->retrans_out : tcb->retrans_out;
+}
+
+/* Building segments -------------------------------------------------------- */
+
+/* The window field: RFC 7323 §2.2 scaling, never on SYNs. */
+static uint16_t window_field(struct sn_tcb *tcb, uint8_t flags) {
+  if (flags & SN_TCP_SYN) {
+    /* Linux: up to 65535, rounded down to a multiple of the MSS. */
+    uint32_t w = SN_MIN(tcb->rcvbuf_limit, 65535u);
+    uint32_t mss = tcb->adv_mss - (tcb->ts_ok ? 12 : 0);
+    if (mss && w > mss)
+      w -= w % mss;
+    tcb->rcv_wnd = w;
+    tcb->rcv_adv = tcb->rcv_nxt + w;
+    return (uint16_t)w;
+  }
+  uint32_t w = sn_tcp_rcv_window(tcb);
+  return (uint16_t)SN_MIN(w >> tcb->rcv_wscale, 65535u);
+}
+
+static void fill_options(struct sn_tcb *tcb, uint8_t flags,
+                         struct sn_tcp_optspec *o,
+                         struct sn_sack_block *blocks) {
+  memset(o, 0, sizeof *o);
+  bool ts = tcb->ts_ok;
+  if (flags & SN_TCP_SYN) {
+    o->syn = true;
+    o->mss = true;
+    o->mss_val = tcb->adv_mss;
+    o->sack_ok = tcb->sack_ok;
+    o->ws = tcb->ws_ok;
+    o->ws_val = tcb->rcv_wscale;
+  }
+  if (ts) {
+    o->ts = true;
+    o->tsval = sn_tcp_ts_now(tcb);
+    o->tsecr = (flags & SN_TCP_ACK) ? tcb->ts_recent : 0;
+  }
+  if (!(flags & SN_TCP_SYN) && tcb->sack_ok && (flags & SN_TCP_ACK) &&
+      !(flags & SN_TCP_RST)) {
+    o->nsack = sn_tcp_sack_blocks(tcb, blocks, SN_TCP_MAX_SACK);
+    o->sack = blocks;
+  }
+}
+
+/* Sum and copy `len` ring bytes at offset off into dst. */
+static uint32_t copy_payload(const struct sn_ring *r, uint32_t off,
+                             uint8_t *dst, uint32_t len, uint32_t sum) {
+  struct sn_ring_span sp = sn_ring_span(r, off, len);
+  uint32_t s0 = sn_csum_copy(dst, sp.p[0], sp.n[0], 0);
+  uint32_t s1 = sn_csum_copy(dst + sp.n[0], sp.p[1], sp.n[1], 0);
+  return sn_csum_combine(sn_csum_combine(sum, s0, 0), s1, sp.n[0] & 1);
+}
+
+/*
+ * Send one segment of this connection: seq, flags, and len payload bytes
+ * from send-ring offset off. Returns 0 or a negative errno.
+ */
+static int xmit(struct sn_tcb *tcb, sn_seq_t seq, uint8_t flags, uint32_t off,
+                uint32_t len, const char *why) {
+  struct sn_stack *st = tcb->st;
+  struct sn_tcp_optspec o;
+  struct sn_sack_block blocks[SN_TCP_MAX_SACK];
+  fill_options(tcb, flags, &o, blocks);
+  size_t hlen = SN_TCP_HLEN + sn_tcp_options_len(&o);
+  struct sn_pbuf *p = sn_stack_alloc(st, hlen + len, why);
+  if (!p)
+    return -ENOBUFS;
+  uint8_t *h = p->data;
+  uint16_t win = window_field(tcb, flags);
+  sn_put16(h, tcb->lport);
+  sn_put16(h + 2, tcb->rport);
+  sn_put32(h + 4, seq);
+  sn_put32(h + 8, (flags & SN_TCP_ACK) ? tcb->rcv_nxt : 0);
+  h[12] = (uint8_t)((hlen / 4) << 4);
+  h[13] = flags;
+  sn_put16(h + 14, win);
+  sn_put32(h + 16, 0); /* checksum, urgent pointer */
+  sn_tcp_write_options(h + SN_TCP_HLEN, &o);
+  uint32_t sum = sn_csum_pseudo4(tcb->laddr, tcb->raddr, SN_IPPROTO_TCP,
+                                 (uint16_t)(hlen + len));
+  sum = sn_csum_partial(h, hlen, sum);
+  if (len)
+    sum = copy_payload(&tcb->sndbuf, off, h + hlen, len, sum);
+  sn_put16(h + 16, sn_csum_fold(sum));
+  sn_count(st, SN_CTR_TcpOutSegs);
+  if (flags & SN_TCP_RST)
+    sn_count(st, SN_CTR_TcpOutRsts);
+  if (sn_tracing(st, SN_TC_tcp)) {
+    char fl[12];
+    SN_TCP_TRACE(tcb, "tx", SN_TF_S("flags", sn_tcp_flags_str(flags, fl)),
+                 SN_TF_U("seq", seq), SN_TF_U("ack", (flags & SN_TCP_ACK) ? tcb->rcv_nxt : 0),
+                 SN_TF_U("rseq", seq - tcb->iss),
+                 SN_TF_U("rack", (flags & SN_TCP_ACK) ? tcb->rcv_nxt - tcb->irs : 0),
+                 SN_TF_U("len", len), SN_TF_U("win", (uint64_t)win << (flags & SN_TCP_SYN ? 0 : tcb->rcv_wscale)),
+                 SN_TF_S("state", sn_tcp_state_name(tcb->state)),
+                 SN_TF_S("why", why));
+  }
+  struct sn_ip_out io = {.src = tcb->laddr, .dst = tcb->raddr,
+                         .proto = SN_IPPROTO_TCP, .df = true};
+  int err = sn_ip_output(st, &io, p);
+  if (flags & SN_TCP_ACK)
+    sn_tcp_ack_sent(tcb);
+  return err;
+}
+
+void sn_tcp_send_ack(struct sn_tcb *tcb, const char *why) {
+  xmit(tcb, tcb->snd_nxt, SN_TCP_ACK, 0, 0, why);
+}
+
+void sn_tcp_send_probe(struct sn_tcb *tcb, const char *why) {
+  xmit(tcb, tcb->snd_una - 1, SN_TCP_ACK, 0, 0, why);
+}
+
+void sn_tcp_send_syn(struct sn_tcb *tcb, const char *why) {
+  uint8_t flags = SN_TCP_SYN;
+  if (tcb->state == SN_TCP_SYN_RECEIVED)
+    flags |= SN_TCP_ACK;
+  xmit(tcb, tcb->iss, flags, 0, 0, why);
+  if (sn_seq_gt(tcb->iss + 1, tcb->snd_nxt))
+    tcb->snd_nxt = tcb->iss + 1;
+  if (sn_seq_gt(tcb->snd_nxt, tcb->snd_max))
+    tcb->snd_max = tcb->snd_nxt;
+}
+
+void sn_tcp_send_rst(struct sn_tcb *tcb, const char *why) {
+  xmit(tcb, tcb->snd_nxt, SN_TCP_RST | SN_TCP_ACK, 0, 0, why);
+}
+
+/* RFC 9293 §3.10.7.1: answer a segment that has no connection. */
+void sn_tcp_reply_rst(struct sn_stack *st, const struct sn_tcp_seg *seg,
+                      const char *why) {
+  if (seg->flags & SN_TCP_RST)
+    return; /* never answer a RST */
+  uint32_t seq = 0, ack = 0;
+  uint8_t flags = SN_TCP_RST;
+  if (seg->flags & SN_TCP_ACK) {
+    seq = seg->ack;                         /* <SEQ=SEG.ACK><CTL=RST> */
+  } else {
+    ack = seg->seq + sn_tcp_seg_len(seg);   /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN> */
+    flags |= SN_TCP_ACK;
+  }
+  struct sn_pbuf *p = sn_stack_alloc(st, SN_TCP_HLEN, why);
+  if (!p)
+    return;
+  uint8_t *h = p->data;
+  sn_put16(h, seg->dport);
+  sn_put16(h + 2, seg->sport);
+  sn_put32(h + 4, seq);
+  sn_put32(h + 8, ack);
+  h[12] = 5 << 4;
+  h[13] = flags;
+  sn_put16(h + 14, 0);
+  sn_put32(h + 16, 0);
+  uint32_t sum = sn_csum_pseudo4(seg->daddr, seg->saddr, SN_IPPROTO_TCP,
+                                 SN_TCP_HLEN);
+  sn_put16(h + 16, sn_csum_fold(sn_csum_partial(h, SN_TCP_HLEN, sum)));
+  sn_count(st, SN_CTR_TcpOutSegs);
+  sn_count(st, SN_CTR_TcpOutRsts);
+  char fl[12];
+  SN_TRACE(st, tcp, "tx-rst", SN_TF_IP("dst", seg->saddr),
+           SN_TF_U("sport", seg->dport), SN_TF_U("dport", seg->sport),
+           SN_TF_S("flags", sn_tcp_flags_str(flags, fl)), SN_TF_U("seq", seq),
+           SN_TF_U("ack", ack), SN_TF_S("why", why));
+  struct sn_ip_out io = {.src = seg->daddr, .dst = seg->saddr,
+                         .proto = SN_IPPROTO_TCP, .df = true};
+  sn_ip_output(st, &io, p);
+}
+
+/* RFC 5961 §7 and Linux: one challenge ACK per tcp_invalid_ratelimit per
+ * socket, and at most tcp_challenge_ack_limit per second per stack. */
+void sn_tcp_challenge_ack(struct sn_tcb *tcb, const char *why) {
+  struct sn_stack *st = tcb->st;
+  uint64_t gap = (uint64_t)st->cfg.tcp_invalid_ratelimit * SN_NSEC_PER_MSEC;
+  if (tcb->last_oow_ack_ns && st->now - tcb->last_oow_ack_ns < gap) {
+    sn_count(st, SN_CTR_TcpExtTCPACKSkippedChallenge);
+    return;
+  }
+  struct sn_tcp_table *t = &st->tcp;
+  uint64_t sec = st->now / SN_NSEC_PER_SEC;
+  if (sec != t->challenge_stamp) {
+    uint32_t limit = (uint32_t)st->cfg.tcp_challenge_ack_limit;
+    t->challenge_stamp = sec;
+    /* A little randomness keeps the budget from being an oracle. */
+    t->challenge_count = limit / 2 + (uint32_t)sn_rng_below(&st->rng, limit / 2 + 1);
+  }
+  if (t->challenge_count == 0) {
+    sn_count(st, SN_CTR_TcpExtTCPACKSkippedChallenge);
+    return;
+  }
+  t->challenge_count--;
+  tcb->last_oow_ack_ns = st->now;
+  sn_count(st, SN_CTR_TcpExtTCPChallengeACK);
+  sn_tcp_send_ack(tcb, why);
+}
+
+/* Sending data ------------------------------------------------------------- */
+
+static bool can_send_data(const struct sn_tcb *tcb) {
+  switch (tcb->state) {
+  case SN_TCP_ESTABLISHED:
+  case SN_TCP_CLOSE_WAIT:
+  case SN_TCP_FIN_WAIT_1:
+  case SN_TCP_CLOSING:
+  case SN_TCP_LAST_ACK:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static void record_sent(struct sn_tcb *tcb, sn_seq_t seq, uint32_t seqlen,
+                        uint8_t flags) {
+  struct sn_txseg s = {.seq = seq, .len = seqlen, .sent_ns = tcb->st->now,
+                       .flags = flags, .tx_count = 1};
+  txq_push(&tcb->txq, &s);
+}
+
+/* Resend record r (marked lost, or the head on a timeout). */
+static void resend(struct sn_tcb *tcb, struct sn_txseg *r, const char *why) {
+  struct sn_stack *st = tcb->st;
+  bool fin = r->flags & SN_TXSEG_FIN;
+  uint32_t data = r->len - (fin ? 1 : 0);
+  uint8_t flags = SN_TCP_ACK | (fin ? SN_TCP_FIN : 0);
+  if (data && r->seq + data == tcb->snd_buf_seq + tcb->sndbuf.len)
+    flags |= SN_TCP_PSH;
+  xmit(tcb, r->seq, flags, r->seq - tcb->snd_buf_seq, data, why);
+  if (!(r->flags & SN_TXSEG_RETRANS) && (r->flags & SN_TXSEG_LOST))
+    tcb->retrans_out++;
+  if (r->flags & SN_TXSEG_LOST)
+    r->flags |= SN_TXSEG_RETRANS;
+  r->sent_ns = st->now;
+  r->tx_count++;
+  tcb->total_retrans++;
+  sn_count(st, SN_CTR_TcpRetransSegs);
+  SN_TCP_TRACE(tcb, "retransmit", SN_TF_U("rseq", r->seq - tcb->iss),
+               SN_TF_U("len", data), SN_TF_U("tx", r->tx_count),
+               SN_TF_S("why", why));
+}
+
+void sn_tcp_retransmit_head(struct sn_tcb *tcb, const char *why) {
+  if (tcb->txq.n == 0)
+    return;
+  resend(tcb, txq_at(&tcb->txq, 0), why);
+}
+
+/* Retransmit lost segments the congestion window allows. */
+static void retransmit_lost(struct sn_tcb *tcb) {
+  struct sn_txq *q = &tcb->txq;
+  for (uint32_t i = 0; i < q->n && tcb->lost_out > tcb->retrans_out; i++) {
+    struct sn_txseg *r = txq_at(q, i);
+    if ((r->flags & (SN_TXSEG_LOST | SN_TXSEG_RETRANS)) != SN_TXSEG_LOST)
+      continue;
+    if (sn_tcp_in_flight(tcb) >= tcb->ccs.cwnd)
+      break;
+    resend(tcb, r, "retransmitting a segment presumed lost");
+  }
+}
+
+/*
+ * How many bytes to send now, 0 to wait. RFC 9293 §3.8.6.2.1 (sender SWS
+ * avoidance) and RFC 896 Nagle with Minshall's refinement: a short
+ * segment waits while an earlier short segment is unacknowledged.
+ */
+static uint32_t sendable(struct sn_tcb *tcb, uint32_t unsent, bool *zero_wnd) {
+  sn_seq_t wnd_end = tcb->snd_una + tcb->snd_wnd;
+  uint32_t usable = sn_seq_gt(wnd_end, tcb->snd_nxt) ? wnd_end - tcb->snd_nxt : 0;
+  uint32_t len = SN_MIN(unsent, (uint32_t)tcb->mss);
+  *zero_wnd = usable == 0;
+  if (len > usable) {
+    /* Sender SWS: a partial segment only if it is at least half the
+     * largest window the peer has offered. */
+    if (usable == 0 || usable < tcb->max_snd_wnd / 2)
+      return 0;
+    len = usable;
+  }
+  if (len < tcb->mss) {
+    bool last = len == unsent;
+    if (tcb->cork)
+      return 0;
+    bool small_in_flight = sn_seq_gt(tcb->snd_sml, tcb->snd_una) &&
+                           sn_seq_leq(tcb->snd_sml, tcb->snd_nxt);
+    if (last && !tcb->nodelay && small_in_flight && !tcb->fin_queued)
+      return 0;
+  }
+  return len;
+}
+
+static void send_new_data(struct sn_tcb *tcb) {
+  for (;;) {
+    uint32_t unsent = sn_tcp_unsent(tcb);
+    bool fin_due = tcb->fin_queued && !tcb->fin_sent;
+    if (!unsent && !fin_due)
+      return;
+    if (sn_tcp_in_flight(tcb) >= tcb->ccs.cwnd) {
+      tcb->ccs.cwnd_limited = true;
+      return;
+    }
+    bool zero_wnd = false;
+    uint32_t len = unsent ? sendable(tcb, unsent, &zero_wnd) : 0;
+    if (unsent && !len) {
+      if (zero_wnd && tcb->txq.n == 0 && !tcb->deadline[SN_TT_PERSIST])
+        sn_tcp_timer_set(tcb, SN_TT_PERSIST, tcb->st->now + sn_tcp_rto_now(tcb));
+      return;
+    }
+    uint8_t flags = SN_TCP_ACK;
+    if (len && len == unsent)
+      flags |= SN_TCP_PSH;
+    bool fin = fin_due && len == unsent;
+    if (fin)
+      flags |= SN_TCP_FIN;
+    sn_seq_t seq = tcb->snd_nxt;
+    xmit(tcb, seq, flags, seq - tcb->snd_buf_seq, len,
+         fin ? (len ? "last data, with the FIN: the application closed"
+                    : "FIN: the application closed its sending side")
+             : "new data the windows allow");
+    record_sent(tcb, seq, len + fin, fin ? SN_TXSEG_FIN : 0);
+    tcb->snd_nxt = seq + len + fin;
+    if (sn_seq_gt(tcb->snd_nxt, tcb->snd_max))
+      tcb->snd_max = tcb->snd_nxt;
+    if (len < tcb->mss)
+      tcb->snd_sml = tcb->snd_nxt;
+    if (fin)
+      tcb->fin_sent = 1;
+    sn_tcp_timer_clear(tcb, SN_TT_PERSIST);
+    if (!tcb->rtt_start) {
+      tcb->rtt_start = tcb->st->now; /* Karn: time a fresh segment */
+      tcb->rtt_seq = seq;
+    }
+    if (!tcb->deadline[SN_TT_RTO])
+      sn_tcp_rto_arm(tcb);
+    if (fin)
+      return;
+  }
+}
+
+void sn_tcp_output(struct sn_tcb *tcb) {
+  if (can_send_data(tcb)) {
+    tcb->ccs.cwnd_limited = false;
+    if (tcb->lost_out > tcb->retrans_out)
+      retransmit_lost(tcb);
+    send_new_data(tcb);
+  }
+  if (tcb->ack_now && tcb->state != SN_TCP_CLOSED &&
+      tcb->state != SN_TCP_LISTEN && tcb->state != SN_TCP_SYN_SENT)
+    sn_tcp_send_ack(tcb, "acknowledging what arrived");
+}
+
+void sn_tcp_ack_sent(struct sn_tcb *tcb) {
+  tcb->ack_now = 0;
+  tcb->pending_acks = 0;
+  if (tcb->quickacks)
+    tcb->quickacks--;
+  if (tcb->deadline[SN_TT_DELACK])
+    sn_tcp_timer_clear(tcb, SN_TT_DELACK);
+}

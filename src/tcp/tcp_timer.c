@@ -1,0 +1,316 @@
+/*
+ * tcp_timer.c - the per-connection deadlines: retransmission (RFC 6298
+ * §5; SYN and SYN-ACK schedules as Linux runs them), zero-window probes
+ * (RFC 9293 §3.8.6.1), delayed ACKs (RFC 1122 §4.2.3.2), keepalive
+ * (RFC 1122 §4.2.3.6) and the state timers (TIME-WAIT's 2MSL, the
+ * FIN-WAIT-2 timeout of a closed socket).
+ *
+ * Each deadline lives in the control block; one wheel timer per
+ * connection is armed at the earliest of them.
+ */
+#include <errno.h>
+
+#include "base/util.h"
+#include "net/stack.h"
+#include "tcp/tcp_impl.h"
+
+static const char *const timer_names[SN_TT__COUNT] = {
+    "rto", "persist", "delack", "keepalive", "state"};
+
+const char *sn_tcp_timer_name(int which) {
+  return (unsigned)which < SN_TT__COUNT ? timer_names[which] : "?";
+}
+
+static void rearm(struct sn_tcb *tcb) {
+  uint64_t next = 0;
+  for (int i = 0; i < SN_TT__COUNT; i++)
+    if (tcb->deadline[i] && (!next || tcb->deadline[i] < next))
+      next = tcb->deadline[i];
+  if (!next)
+    sn_timer_cancel(&tcb->st->wheel, &tcb->timer);
+  else if (!sn_timer_armed(&tcb->timer) || tcb->timer.deadline != next)
+    sn_timer_arm(&tcb->st->wheel, &tcb->timer, next);
+}
+
+void sn_tcp_timer_set(struct sn_tcb *tcb, enum sn_tcp_timer which,
+                      uint64_t deadline) {
+  if (tcb->deadline[which] == deadline)
+    return;
+  tcb->deadline[which] = deadline;
+  if (deadline)
+    SN_TCP_TRACE(tcb, "timer", SN_TF_S("timer", timer_names[which]),
+                 SN_TF_T("at", deadline));
+  rearm(tcb);
+}
+
+static uint64_t sec(int64_t s) { return (uint64_t)s * SN_NSEC_PER_SEC; }
+static uint64_t ms(int64_t m) { return (uint64_t)m * SN_NSEC_PER_MSEC; }
+
+void sn_tcp_rto_arm(struct sn_tcb *tcb) {
+  sn_tcp_timer_set(tcb, SN_TT_RTO, tcb->st->now + sn_tcp_rto_now(tcb));
+}
+
+/* Retransmission ----------------------------------------------------------- */
+
+static void give_up(struct sn_tcb *tcb, const char *why) {
+  sn_count(tcb->st, SN_CTR_TcpExtTCPAbortOnTimeout);
+  sn_tcp_done(tcb, tcb->soft_error ? tcb->soft_error : ETIMEDOUT, why);
+}
+
+/* SYN-SENT: tcp_syn_linear_timeouts retransmissions 1 s apart, then
+ * doubling; fail after tcp_syn_retries + tcp_syn_linear_timeouts. */
+static void syn_timeout(struct sn_tcb *tcb) {
+  const struct sn_config *c = &tcb->st->cfg;
+  uint32_t linear = (uint32_t)c->tcp_syn_linear_timeouts;
+  if (tcb->syn_retries >= c->tcp_syn_retries + linear) {
+    give_up(tcb, "SYN retransmissions exhausted: connect() times out");
+    return;
+  }
+  tcb->syn_retries++;
+  sn_count(tcb->st, SN_CTR_TcpExtTCPSynRetrans);
+  sn_count(tcb->st, SN_CTR_TcpRetransSegs);
+  tcb->total_retrans++;
+  sn_tcp_send_syn(tcb, "SYN again: no answer within the RTO");
+  uint32_t doublings = tcb->syn_retries > linear ? tcb->syn_retries - linear : 0;
+  tcb->backoff = (uint8_t)SN_MIN(doublings, 30u);
+  sn_tcp_rto_arm(tcb);
+}
+
+/* SYN-RECEIVED: the SYN-ACK at 1, 2, 4, ... s, tcp_synack_retries times. */
+static void synack_timeout(struct sn_tcb *tcb) {
+  const struct sn_config *c = &tcb->st->cfg;
+  if (tcb->syn_retries >= c->tcp_synack_retries) {
+    sn_tcp_done(tcb, ETIMEDOUT, "SYN-ACK retransmissions exhausted");
+    return;
+  }
+  tcb->syn_retries++;
+  sn_count(tcb->st, SN_CTR_TcpExtTCPSynRetrans);
+  sn_count(tcb->st, SN_CTR_TcpRetransSegs);
+  tcb->total_retrans++;
+  sn_tcp_send_syn(tcb, "SYN-ACK again: the handshake's third segment did not come");
+  tcb->backoff = tcb->syn_retries;
+  sn_tcp_rto_arm(tcb);
+}
+
+/*
+ * Has this run of timeouts lasted long enough to give up? Linux counts
+ * time, not tries: the time `retries` doublings from rto_min would take,
+ * capped at rto_max each (so tcp_retries2 = 15 is about 924.6 s).
+ */
+static bool timed_out(const struct sn_tcb *tcb, uint32_t retries) {
+  const struct sn_config *c = &tcb->st->cfg;
+  if (tcb->user_timeout_ns && tcb->first_retrans_ns)
+    return tcb->st->now - tcb->first_retrans_ns >= tcb->user_timeout_ns;
+  uint64_t base = (uint64_t)c->tcp_rto_min_us * SN_NSEC_PER_USEC;
+  uint64_t max = ms(c->tcp_rto_max_ms);
+  uint64_t total = 0, rto = base;
+  for (uint32_t i = 0; i <= retries; i++) {
+    total += rto;
+    rto = SN_MIN(rto * 2, max);
+  }
+  return tcb->first_retrans_ns && tcb->st->now - tcb->first_retrans_ns >= total;
+}
+
+static uint32_t orphan_retries(const struct sn_tcb *tcb) {
+  uint32_t r = (uint32_t)tcb->st->cfg.tcp_orphan_retries;
+  return r ? r : 8; /* Linux: 0 means 8 */
+}
+
+/* RFC 5681 §3.1 (4) and RFC 6298 §5: a timeout. */
+static void data_timeout(struct sn_tcb *tcb) {
+  struct sn_stack *st = tcb->st;
+  if (!tcb->txq.n)
+    return;
+  if (sn_tcb_orphan(tcb) ? tcb->retransmits >= orphan_retries(tcb)
+                         : timed_out(tcb, (uint32_t)st->cfg.tcp_retries2)) {
+    give_up(tcb, "retransmissions exhausted: the connection is dropped");
+    return;
+  }
+  if (!tcb->first_retrans_ns)
+    tcb->first_retrans_ns = tcb->txq.v[tcb->txq.head].sent_ns;
+  sn_count(st, SN_CTR_TcpExtTCPTimeouts);
+  struct sn_cc_state *s = &tcb->ccs;
+  if (tcb->retransmits == 0) {
+    s->in_flight = sn_tcp_in_flight(tcb) + tcb->sacked_out;
+    s->ssthresh = tcb->cc->ssthresh(s);
+  }
+  s->cwnd = 1; /* the loss window */
+  s->cwnd_cnt = 0;
+  if (tcb->cc->on_rto)
+    tcb->cc->on_rto(s);
+  SN_TCP_TRACE(tcb, "cwnd", SN_TF_U("cwnd", s->cwnd),
+               SN_TF_U("ssthresh", s->ssthresh),
+               SN_TF_S("why", "retransmission timeout"));
+  /* Everything outstanding is presumed lost and will be resent in order
+   * as the window reopens. */
+  tcb->in_recovery = 0;
+  tcb->dupacks = 0;
+  tcb->sacked_out = 0;
+  tcb->lost_out = 0;
+  tcb->retrans_out = 0;
+  struct sn_txq *q = &tcb->txq;
+  for (uint32_t i = 0; i < q->n; i++) {
+    struct sn_txseg *r = &q->v[(q->head + i) & (q->cap - 1)];
+    r->flags = (uint8_t)((r->flags & ~(SN_TXSEG_SACKED | SN_TXSEG_RETRANS)) |
+                         SN_TXSEG_LOST);
+    tcb->lost_out++;
+  }
+  tcb->rtt_start = 0; /* Karn: no sample from a retransmission */
+  sn_tcp_retransmit_head(tcb, "retransmission timeout");
+  struct sn_txseg *head = &q->v[q->head];
+  head->flags |= SN_TXSEG_RETRANS;
+  tcb->retrans_out++;
+  tcb->retransmits++;
+  tcb->backoff++;
+  sn_tcp_rto_arm(tcb);
+}
+
+static void rto_fired(struct sn_tcb *tcb) {
+  switch (tcb->state) {
+  case SN_TCP_SYN_SENT:
+    syn_timeout(tcb);
+    break;
+  case SN_TCP_SYN_RECEIVED:
+    if (tcb->passive) {
+      synack_timeout(tcb);
+      break;
+    }
+    syn_timeout(tcb); /* simultaneous open: our SYN-ACK is our SYN */
+    break;
+  default:
+    data_timeout(tcb);
+  }
+}
+
+/* Zero-window probing (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17). */
+static void persist_fired(struct sn_tcb *tcb) {
+  struct sn_stack *st = tcb->st;
+  if (tcb->snd_wnd || !sn_tcp_unsent(tcb) || tcb->txq.n)
+    return;
+  uint32_t max = sn_tcb_orphan(tcb) ? orphan_retries(tcb)
+                                    : (uint32_t)st->cfg.tcp_retries2;
+  if (tcb->persist_backoff >= max) {
+    give_up(tcb, "the peer's window stayed shut: zero-window probes exhausted");
+    return;
+  }
+  sn_count(st, SN_CTR_TcpExtTCPWinProbe);
+  sn_count(st, SN_CTR_TcpExtTCPLossProbes);
+  sn_tcp_send_probe(tcb, "zero-window probe: is the window still shut?");
+  tcb->persist_backoff++;
+  uint64_t rto = tcb->rto;
+  uint64_t max_rto = ms(st->cfg.tcp_rto_max_ms);
+  for (unsigned i = 0; i < tcb->persist_backoff && rto < max_rto; i++)
+    rto *= 2;
+  sn_tcp_timer_set(tcb, SN_TT_PERSIST, st->now + SN_MIN(rto, max_rto));
+}
+
+/* Delayed ACKs (Linux: a missed delayed ACK leaves ping-pong mode). */
+static void delack_fired(struct sn_tcb *tcb) {
+  struct sn_stack *st = tcb->st;
+  if (tcb->delack_pingpong && tcb->state != SN_TCP_CLOSE_WAIT) {
+    tcb->delack_pingpong = 0;
+    tcb->ato = (uint32_t)ms(st->cfg.tcp_delack_min_ms);
+  } else {
+    tcb->ato = (uint32_t)SN_MIN((uint64_t)tcb->ato * 2, tcb->rto);
+  }
+  sn_count(st, SN_CTR_TcpExtDelayedACKs);
+  sn_tcp_send_ack(tcb, "delayed ACK: its timer fired");
+}
+
+void sn_tcp_delack_schedule(struct sn_tcb *tcb) {
+  struct sn_stack *st = tcb->st;
+  uint64_t min = ms(st->cfg.tcp_delack_min_ms);
+  uint64_t ato = tcb->ato;
+  if (ato > min) {
+    uint64_t max = tcb->delack_pingpong ? ms(st->cfg.tcp_delack_max_ms)
+                                        : 500 * SN_NSEC_PER_MSEC;
+    if (tcb->srtt)
+      max = SN_MIN(max, SN_MAX(tcb->srtt, min));
+    ato = SN_MIN(ato, max);
+  }
+  uint64_t at = st->now + ato;
+  if (tcb->deadline[SN_TT_DELACK] && tcb->deadline[SN_TT_DELACK] < at)
+    return; /* an earlier delayed ACK is already due */
+  sn_tcp_timer_set(tcb, SN_TT_DELACK, at);
+}
+
+/* Keepalive (RFC 1122 §4.2.3.6, Linux's defaults and give-up rule). */
+static uint64_t keep_idle(const struct sn_tcb *tcb) {
+  return sec(tcb->keep_idle ? tcb->keep_idle : tcb->st->cfg.tcp_keepalive_time);
+}
+static uint64_t keep_intvl(const struct sn_tcb *tcb) {
+  return sec(tcb->keep_intvl ? tcb->keep_intvl : tcb->st->cfg.tcp_keepalive_intvl);
+}
+static uint32_t keep_cnt(const struct sn_tcb *tcb) {
+  return tcb->keep_cnt ? tcb->keep_cnt : (uint32_t)tcb->st->cfg.tcp_keepalive_probes;
+}
+
+static bool keepalive_state(int s) {
+  return s == SN_TCP_ESTABLISHED || s == SN_TCP_CLOSE_WAIT ||
+         s == SN_TCP_FIN_WAIT_1 || s == SN_TCP_FIN_WAIT_2;
+}
+
+void sn_tcp_keepalive_reset(struct sn_tcb *tcb) {
+  if (!tcb->keepalive || !keepalive_state(tcb->state)) {
+    sn_tcp_timer_clear(tcb, SN_TT_KEEPALIVE);
+    return;
+  }
+  /* Armed lazily: when it fires early, it re-arms from the last arrival. */
+  if (!tcb->deadline[SN_TT_KEEPALIVE])
+    sn_tcp_timer_set(tcb, SN_TT_KEEPALIVE, tcb->last_rcv_ns + keep_idle(tcb));
+}
+
+static void keepalive_fired(struct sn_tcb *tcb) {
+  struct sn_stack *st = tcb->st;
+  if (!tcb->keepalive || !keepalive_state(tcb->state))
+    return;
+  if (tcb->txq.n || sn_tcp_unsent(tcb)) {
+    /* Data in flight has its own timer; look again later. */
+    sn_tcp_timer_set(tcb, SN_TT_KEEPALIVE, st->now + keep_idle(tcb));
+    return;
+  }
+  uint64_t idle = st->now - tcb->last_rcv_ns;
+  if (idle < keep_idle(tcb) && tcb->keepalive_probes == 0) {
+    sn_tcp_timer_set(tcb, SN_TT_KEEPALIVE, tcb->last_rcv_ns + keep_idle(tcb));
+    return;
+  }
+  if (tcb->keepalive_probes >= keep_cnt(tcb)) {
+    sn_count(st, SN_CTR_TcpExtTCPKeepAliveTimeouts);
+    sn_tcp_send_rst(tcb, "RST: keepalive probes went unanswered");
+    sn_tcp_done(tcb, tcb->soft_error ? tcb->soft_error : ETIMEDOUT,
+                "keepalive: the peer is gone");
+    return;
+  }
+  sn_count(st, SN_CTR_SnTcpKeepAliveProbes);
+  sn_count(st, SN_CTR_TcpExtTCPLossProbes);
+  tcb->keepalive_probes++;
+  sn_tcp_send_probe(tcb, "keepalive probe: is the peer still there?");
+  sn_tcp_timer_set(tcb, SN_TT_KEEPALIVE, st->now + keep_intvl(tcb));
+}
+
+/* TIME-WAIT ends; a closed socket's FIN-WAIT-2 ends. */
+static void state_fired(struct sn_tcb *tcb) {
+  if (tcb->state == SN_TCP_TIME_WAIT) {
+    sn_count(tcb->st, SN_CTR_TcpExtTW);
+    sn_tcp_done(tcb, 0, "TIME-WAIT over (2MSL)");
+  } else if (tcb->state == SN_TCP_FIN_WAIT_2) {
+    sn_tcp_done(tcb, 0, "FIN-WAIT-2 timeout (tcp_fin_timeout) for a closed socket");
+  }
+}
+
+void sn_tcp_timer_fire(struct sn_timer *t) {
+  struct sn_tcb *tcb = SN_CONTAINER_OF(t, struct sn_tcb, timer);
+  uint64_t now = tcb->st->now;
+  static void (*const handlers[SN_TT__COUNT])(struct sn_tcb *) = {
+      rto_fired, persist_fired, delack_fired, keepalive_fired, state_fired};
+  for (int i = 0; i < SN_TT__COUNT; i++) {
+    if (!tcb->deadline[i] || tcb->deadline[i] > now)
+      continue;
+    tcb->deadline[i] = 0;
+    SN_TCP_TRACE(tcb, "timer-fired", SN_TF_S("timer", timer_names[i]));
+    handlers[i](tcb);
+    if (tcb->dead)
+      return; /* the connection ended; it is freed later */
+  }
+  rearm(tcb);
+}
