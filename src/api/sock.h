@@ -38,6 +38,8 @@ struct sn_sock {
   /* Stream sockets: the connection (or listener), NULL before connect()
    * or listen(). */
   struct sn_tcb *tcb;
+  struct sn_sock *wake_next;  /* on the stack's list of pending events */
+  bool wake_pending;
 };
 
 struct sn_sock *sn_sock_get(struct sn_stack *st, int sd);
@@ -45,8 +47,13 @@ struct sn_sock *sn_sock_get(struct sn_stack *st, int sd);
 /* A new socket with a descriptor (NULL if memory or descriptors run out). */
 struct sn_sock *sn_sock_new(struct sn_stack *st, enum sn_sock_type type);
 
-/* Readiness may have changed: tell the socket's callback, if any. */
+/* Readiness may have changed: the socket's callback, if any, will be told
+ * when the stack finishes what it is doing (sn_sock_flush_events), never
+ * from inside protocol processing. */
 void sn_sock_wake(struct sn_sock *s);
+
+/* Deliver pending readiness events (end of each stack entry point). */
+void sn_sock_flush_events(struct sn_stack *st);
 
 /* Set the pending error and wake the socket. */
 void sn_sock_set_error(struct sn_sock *s, int err);

@@ -46,8 +46,49 @@ unsigned sn_poll(struct sn_stack *st, int sd) {
 }
 
 void sn_sock_wake(struct sn_sock *s) {
-  if (s->event_fn)
-    s->event_fn(s->event_ctx, s->sd, sn_poll(s->st, s->sd));
+  if (!s->event_fn || s->wake_pending)
+    return;
+  s->wake_pending = true;
+  s->wake_next = NULL;
+  struct sn_stack *st = s->st;
+  if (st->wake_tail)
+    st->wake_tail->wake_next = s;
+  else
+    st->wake_head = s;
+  st->wake_tail = s;
+}
+
+void sn_sock_flush_events(struct sn_stack *st) {
+  if (st->flushing)
+    return; /* a callback's own calls: the outer loop picks them up */
+  st->flushing = true;
+  while (st->wake_head) {
+    struct sn_sock *s = st->wake_head;
+    st->wake_head = s->wake_next;
+    if (!st->wake_head)
+      st->wake_tail = NULL;
+    s->wake_pending = false;
+    int sd = s->sd;
+    if (s->event_fn)
+      s->event_fn(s->event_ctx, sd, sn_poll(st, sd));
+  }
+  st->flushing = false;
+}
+
+static void unlink_wake(struct sn_stack *st, struct sn_sock *s) {
+  if (!s->wake_pending)
+    return;
+  struct sn_sock **pp = &st->wake_head, *prev = NULL;
+  while (*pp && *pp != s) {
+    prev = *pp;
+    pp = &(*pp)->wake_next;
+  }
+  if (*pp) {
+    *pp = s->wake_next;
+    if (st->wake_tail == s)
+      st->wake_tail = prev;
+  }
+  s->wake_pending = false;
 }
 
 void sn_sock_set_error(struct sn_sock *s, int err) {
@@ -102,6 +143,7 @@ int sn_socket(struct sn_stack *st, enum sn_sock_type type) {
 static void free_sock(struct sn_stack *st, struct sn_sock *s) {
   if (s->type == SN_SOCK_STREAM)
     sn_tcp_usr_close(s);
+  unlink_wake(st, s);
   if (s->bound)
     sn_ports_remove(ports_of(s), s);
   sn_pbuf_free_chain(&st->pool, s->rxq_head);

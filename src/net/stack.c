@@ -86,6 +86,7 @@ int sn_stack_input(struct sn_stack *st, int ifindex, const uint8_t *frame,
     return -ENODEV;
   set_now(st, now);
   sn_eth_input(st, ifindex, frame, len);
+  sn_sock_flush_events(st);
   sn_tcp_reap(st);
   return 0;
 }
@@ -94,11 +95,12 @@ void sn_stack_poll(struct sn_stack *st, uint64_t now) {
   set_now(st, now);
   sn_wheel_advance(&st->wheel, st->now);
   sn_ip_loopback_run(st);
+  sn_sock_flush_events(st);
   sn_tcp_reap(st);
 }
 
 uint64_t sn_stack_next_deadline(const struct sn_stack *st) {
-  if (st->loop_head)
+  if (st->loop_head || st->wake_head)
     return st->now;
   uint64_t t = sn_wheel_next(&st->wheel);
   return t == SN_TIMER_NEVER ? SN_TIME_NEVER : t;

@@ -86,6 +86,8 @@ struct sn_stack {
   struct sn_tcp_table tcp;
   struct sn_sock **socks;         /* descriptor table */
   int nsocks;
+  struct sn_sock *wake_head, *wake_tail; /* readiness events to deliver */
+  bool flushing;
 };
 
 /* Count an event. */

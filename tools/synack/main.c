@@ -10,6 +10,7 @@
 static const struct cli_command commands[] = {
     {"demo", "two hosts on a simulated link: ARP, ping, UDP across loss", cmd_demo},
     {"ping", "ping between two simulated hosts", cmd_ping},
+    {"transfer", "send N bytes over TCP across a simulated link and check them", cmd_transfer},
 };
 
 static void usage(FILE *out) {
