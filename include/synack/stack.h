@@ -76,6 +76,13 @@ uint64_t sn_stack_drops(const struct sn_stack *st, enum sn_drop_reason r);
 int sn_stack_dump_counters(const struct sn_stack *st, FILE *out);
 
 /*
+ * Write the TCP connections and listeners one per line, as `ss -tan`
+ * does: state, receive and send queues, local and peer address, and the
+ * next timer with the time left. Returns the number of lines written.
+ */
+int sn_stack_dump_connections(const struct sn_stack *st, FILE *out);
+
+/*
  * Send an ICMP echo request from the stack (the `ping` of a host). Returns
  * 0 or a negative errno (-ENETUNREACH without a route). Replies are seen as
  * trace events ("icmp" "echo-reply") and through sn_stack_ping_result().

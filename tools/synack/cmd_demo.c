@@ -7,6 +7,9 @@
  *   3. A closed port: B answers with ICMP port unreachable, and A's
  *      connected socket reports "connection refused".
  *   4. A datagram larger than the MTU: IP fragments and reassembles it.
+ *   5. TCP: the three-way handshake, a transfer in which the link loses a
+ *      segment (fast retransmit repairs it), the four-way close and
+ *      TIME-WAIT, drawn as a sequence diagram.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 #include "synack/capture.h"
 #include "synack/synack.h"
 #include "synack/sim.h"
+#include "seqdiag.h"
 #include "timeline.h"
 
 #define MS 1000000ull
@@ -23,6 +27,8 @@
 #define PINGS 3
 #define DATAGRAMS 20
 #define BIG 4000
+#define TCP_BYTES 8000
+#define TCP_START (10 * SEC)
 
 struct demo {
   struct cli_net net;
@@ -37,6 +43,10 @@ struct demo {
   unsigned echoed, big_echoed, refused;
   bool got[DATAGRAMS];
   unsigned seq, next_datagram;
+  struct seqdiag diag;
+  int a_tcp, b_lsd, b_tcp;
+  unsigned tcp_sent, tcp_rcvd;
+  bool tcp_closed_a, tcp_closed_b;
 };
 
 static const char help[] =
@@ -188,6 +198,71 @@ static void big_datagram(void *ctx, uint64_t now) {
   sn_sendto(d->a, d->a_sd, big, sizeof big, 0, &dst);
 }
 
+/* A: send TCP_BYTES once connected, then close. */
+static void a_tcp_ready(void *ctx, int sd, unsigned events) {
+  struct demo *d = ctx;
+  static uint8_t buf[TCP_BYTES];
+  if (!(events & SN_POLLOUT) || d->tcp_closed_a)
+    return;
+  memset(buf, 'd', sizeof buf);
+  while (d->tcp_sent < TCP_BYTES) {
+    ssize_t n = sn_send(d->a, sd, buf, TCP_BYTES - d->tcp_sent, 0);
+    if (n <= 0)
+      return;
+    d->tcp_sent += (unsigned)n;
+  }
+  d->tcp_closed_a = true;
+  sn_close(d->a, sd);
+}
+
+/* B: accept, read to the end, close. */
+static void b_tcp_ready(void *ctx, int sd, unsigned events) {
+  struct demo *d = ctx;
+  static uint8_t buf[TCP_BYTES];
+  (void)events;
+  if (sd == d->b_lsd) {
+    int c = sn_accept(d->b, sd, NULL);
+    if (c >= 0) {
+      d->b_tcp = c;
+      sn_set_event_cb(d->b, c, b_tcp_ready, d);
+    }
+    return;
+  }
+  ssize_t n;
+  while ((n = sn_recv(d->b, sd, buf, sizeof buf, 0)) > 0)
+    d->tcp_rcvd += (unsigned)n;
+  if (n == 0 && !d->tcp_closed_b) {
+    d->tcp_closed_b = true;
+    sn_close(d->b, sd);
+  }
+}
+
+static void start_tcp(void *ctx, uint64_t now) {
+  struct demo *d = ctx;
+  (void)now;
+  timeline_section(&d->tl, "5. TCP: handshake, a transfer with a loss, the close",
+                   "B listens on port 80; A connects, sends 8000 bytes and "
+                   "closes. The link loses A's second data segment once: the "
+                   "duplicate ACKs that follow trigger a fast retransmit. "
+                   "Sequence numbers are relative to each side's ISN.");
+  d->diag.out = stdout;
+  d->diag.left = "A";
+  d->diag.right = "B";
+  d->diag.other = &d->tl;
+  seqdiag_header(&d->diag);
+  sn_sim_set_trace(d->sim, seqdiag_sink, &d->diag, SN_TRACE_ALL);
+  sn_sim_link_drop_nth(d->link, SN_SIM_AB, "data", 2);
+  d->b_lsd = sn_socket(d->b, SN_SOCK_STREAM);
+  struct sn_sockaddr any = {0, 80};
+  sn_bind(d->b, d->b_lsd, &any);
+  sn_listen(d->b, d->b_lsd, 8);
+  sn_set_event_cb(d->b, d->b_lsd, b_tcp_ready, d);
+  d->a_tcp = sn_socket(d->a, SN_SOCK_STREAM);
+  sn_set_event_cb(d->a, d->a_tcp, a_tcp_ready, d);
+  struct sn_sockaddr dst = {d->b_ip, 80};
+  sn_connect(d->a, d->a_tcp, &dst);
+}
+
 static int setup(struct demo *d, struct sn_capture **cap) {
   d->sim = sn_sim_new(d->net.seed);
   d->a = sn_sim_add_host(d->sim, "A", NULL);
@@ -230,6 +305,7 @@ static void schedule(struct demo *d) {
   sn_sim_at(d->sim, 7 * SEC, closed_port, d);
   sn_sim_at(d->sim, 7 * SEC + 500 * MS, check_refused, d);
   sn_sim_at(d->sim, 8 * SEC, big_datagram, d);
+  sn_sim_at(d->sim, TCP_START, start_tcp, d);
 }
 
 static void summary(struct demo *d) {
@@ -257,6 +333,13 @@ static void summary(struct demo *d) {
   printf("   fragmentation:   %d-byte datagram %s\n", BIG,
          d->big_echoed ? "fragmented, reassembled and echoed back whole"
                        : "did not come back");
+  printf("   TCP:             %u of %d bytes delivered, %llu segment(s) "
+         "retransmitted; A: %s, B: %s\n",
+         d->tcp_rcvd, TCP_BYTES,
+         (unsigned long long)sn_stack_counter(d->a, SN_CTR_TcpRetransSegs),
+         sn_stack_counter(d->a, SN_CTR_TcpExtTW) ? "TIME-WAIT ran its 60 s"
+                                                  : "not closed",
+         d->tcp_closed_b ? "closed" : "not closed");
   printf("   link A->B:       %llu frames offered, %llu delivered, %llu lost\n",
          (unsigned long long)ab.offered, (unsigned long long)ab.delivered,
          (unsigned long long)(ab.lost_random + ab.lost_burst));
@@ -273,6 +356,10 @@ static void summary(struct demo *d) {
     sn_stack_dump_counters(d->a, stdout);
     printf("\n== Counters of B\n");
     sn_stack_dump_counters(d->b, stdout);
+    printf("\n== Connections of A\n");
+    sn_stack_dump_connections(d->a, stdout);
+    printf("\n== Connections of B\n");
+    sn_stack_dump_connections(d->b, stdout);
   }
 }
 
@@ -297,13 +384,14 @@ int cmd_demo(int argc, char **argv) {
   if (setup(&d, &cap) != 0)
     return 1;
   schedule(&d);
-  sn_sim_run_until(d.sim, 9 * SEC);
+  sn_sim_run_until(d.sim, TCP_START + 62 * SEC);
   summary(&d);
   int rc = 0;
   if (cap && sn_capture_close(cap) != 0) {
     fprintf(stderr, "synack demo: error writing %s\n", d.pcap);
     rc = 1;
   }
+  sn_sim_set_trace(d.sim, NULL, NULL, 0);
   if (d.tl.json)
     fclose(d.tl.json);
   sn_sim_free(d.sim);
