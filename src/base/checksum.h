@@ -48,4 +48,21 @@ uint16_t sn_csum_update32(uint16_t hc, uint32_t m, uint32_t m_new);
 /* The simple byte-at-a-time reference implementation, for tests. */
 uint16_t sn_csum_reference(const void *p, size_t len);
 
+/*
+ * The implementations behind sn_csum_partial() and sn_csum_copy(), for
+ * tests and benchmarks. Index 0 is the portable C code; the others use the
+ * vector instructions of this machine's architecture, and only those the
+ * processor supports are listed. Returns NULL past the end. All of them
+ * return partial sums that fold to the same checksum.
+ */
+struct sn_csum_impl {
+  const char *name;
+  uint32_t (*partial)(const void *p, size_t len, uint32_t sum);
+  uint32_t (*copy)(void *dst, const void *src, size_t len, uint32_t sum);
+};
+const struct sn_csum_impl *sn_csum_impl(size_t i);
+/* The implementation sn_csum_partial() and sn_csum_copy() use for long
+ * buffers on this processor (short ones always take the portable code). */
+const struct sn_csum_impl *sn_csum_impl_selected(void);
+
 #endif

@@ -67,6 +67,9 @@ static int grow(struct sn_pbuf_pool *pool, int k) {
 
 struct sn_pbuf *sn_pbuf_alloc(struct sn_pbuf_pool *pool, size_t headroom,
                               size_t len) {
+  /* Checked before adding, so that a huge headroom + len cannot wrap. */
+  if (headroom > SN_PBUF_MAX_BYTES || len > SN_PBUF_MAX_BYTES - headroom)
+    return NULL;
   size_t need = headroom + len;
   int k = 0;
   while (k < SN_PBUF_CLASSES && pool->cls[k].size < need)

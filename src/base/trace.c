@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "synack/trace.h"
@@ -91,6 +92,42 @@ static void put_json_string(struct out *o, const char *s) {
   put(o, "\"");
 }
 
+/* Text values: a plain word as it is; anything with a space, a quote, a
+ * backslash or a control character in double quotes, with those escaped
+ * C-style, so that an event stays on one line and splits unambiguously. */
+static int text_needs_quotes(const char *s) {
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f)
+      return 1;
+  }
+  return 0;
+}
+
+static void put_text_string(struct out *o, const char *s) {
+  if (!text_needs_quotes(s)) {
+    put(o, "%s", s);
+    return;
+  }
+  put(o, "\"");
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      put(o, "\\%c", c);
+    else if (c == '\n')
+      put(o, "\\n");
+    else if (c == '\r')
+      put(o, "\\r");
+    else if (c == '\t')
+      put(o, "\\t");
+    else if (c < 0x20 || c == 0x7f)
+      put(o, "\\x%02x", c);
+    else
+      put(o, "%c", c);
+  }
+  put(o, "\"");
+}
+
 static void put_value(struct out *o, const struct sn_trace_field *f, int json) {
   char ip[16];
   switch (f->type) {
@@ -104,8 +141,7 @@ static void put_value(struct out *o, const struct sn_trace_field *f, int json) {
     if (json)
       put_json_string(o, f->v.s ? f->v.s : "");
     else
-      put(o, strchr(f->v.s ? f->v.s : "", ' ') ? "\"%s\"" : "%s",
-          f->v.s ? f->v.s : "");
+      put_text_string(o, f->v.s ? f->v.s : "");
     break;
   case SN_TF_IP4:
     put(o, json ? "\"%s\"" : "%s", sn_ip4_fmt(f->v.ip4, ip));
@@ -158,14 +194,28 @@ size_t sn_trace_format_json(const struct sn_trace_event *ev, char *buf,
   return o.pos;
 }
 
+/* Events usually fit the stack buffer; a longer one is formatted again
+ * into a heap buffer so that lines are never cut (a cut JSON line would
+ * not parse). If that allocation fails the line is cut after all. */
 static void sink(FILE *f, const struct sn_trace_event *ev, int json) {
   char line[1024];
+  char *text = line;
   size_t n = json ? sn_trace_format_json(ev, line, sizeof line)
                   : sn_trace_format_text(ev, line, sizeof line);
-  if (n >= sizeof line)
-    n = sizeof line - 1;
-  fwrite(line, 1, n, f);
+  if (n >= sizeof line) {
+    char *big = malloc(n + 1);
+    if (big) {
+      text = big;
+      n = json ? sn_trace_format_json(ev, big, n + 1)
+               : sn_trace_format_text(ev, big, n + 1);
+    } else {
+      n = sizeof line - 1;
+    }
+  }
+  fwrite(text, 1, n, f);
   fputc('\n', f);
+  if (text != line)
+    free(text);
 }
 
 void sn_trace_sink_text(void *file, const struct sn_trace_event *ev) {

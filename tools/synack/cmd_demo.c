@@ -241,7 +241,7 @@ static void start_tcp(void *ctx, uint64_t now) {
   struct demo *d = ctx;
   (void)now;
   timeline_section(&d->tl, "5. TCP: handshake, a transfer with a loss, the close",
-                   "B listens on port 80; A connects, sends 8000 bytes and "
+                   "B listens on port 9 (discard); A connects, sends 8000 bytes and "
                    "closes. The link loses A's second data segment once: the "
                    "duplicate ACKs that follow trigger a fast retransmit. "
                    "Sequence numbers are relative to each side's ISN.");
@@ -253,13 +253,13 @@ static void start_tcp(void *ctx, uint64_t now) {
   sn_sim_set_trace(d->sim, seqdiag_sink, &d->diag, SN_TRACE_ALL);
   sn_sim_link_drop_nth(d->link, SN_SIM_AB, "data", 2);
   d->b_lsd = sn_socket(d->b, SN_SOCK_STREAM);
-  struct sn_sockaddr any = {0, 80};
+  struct sn_sockaddr any = {0, 9}; /* the discard service */
   sn_bind(d->b, d->b_lsd, &any);
   sn_listen(d->b, d->b_lsd, 8);
   sn_set_event_cb(d->b, d->b_lsd, b_tcp_ready, d);
   d->a_tcp = sn_socket(d->a, SN_SOCK_STREAM);
   sn_set_event_cb(d->a, d->a_tcp, a_tcp_ready, d);
-  struct sn_sockaddr dst = {d->b_ip, 80};
+  struct sn_sockaddr dst = {d->b_ip, 9};
   sn_connect(d->a, d->a_tcp, &dst);
 }
 
