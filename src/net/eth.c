@@ -46,6 +46,10 @@ void sn_eth_input(struct sn_stack *st, int ifindex, const uint8_t *frame,
 void sn_eth_output(struct sn_stack *st, int ifindex, const uint8_t dst[6],
                    uint16_t type, struct sn_pbuf *p) {
   struct sn_netif *nif = &st->netifs[ifindex];
+  if (st->dying) {
+    sn_pbuf_free(&st->pool, p);
+    return;
+  }
   uint8_t *h = sn_pbuf_push(p, SN_ETH_HLEN);
   memcpy(h, dst, 6);
   memcpy(h + 6, nif->mac, 6);

@@ -65,6 +65,7 @@ struct sn_stack *sn_stack_new(const char *name, const struct sn_config *cfg,
 void sn_stack_free(struct sn_stack *st) {
   if (!st)
     return;
+  st->dying = true; /* closing sockets must not reach the links */
   sn_sock_destroy_all(st);
   sn_tcp_table_destroy(st);
   sn_reass_destroy(st);

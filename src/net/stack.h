@@ -88,6 +88,7 @@ struct sn_stack {
   int nsocks;
   struct sn_sock *wake_head, *wake_tail; /* readiness events to deliver */
   bool flushing;
+  bool dying;                     /* being freed: transmit nothing */
 };
 
 /* Count an event. */

@@ -136,7 +136,8 @@ struct sn_tcb {
   uint64_t srtt, rttvar, rto;     /* ns; srtt 0 until the first sample */
   uint64_t min_rtt;
   sn_seq_t rtt_seq;               /* Karn: the segment being timed */
-  uint64_t rtt_start;             /* when it was sent; 0: none timed */
+  uint64_t rtt_start;             /* when it was sent; SN_TCP_UNTIMED:
+                                     none timed (0 is a valid time) */
   uint8_t backoff;                /* RTO doublings since the last ACK */
   uint8_t retransmits;            /* consecutive timeouts */
   uint64_t first_retrans_ns;      /* start of this run of timeouts */
@@ -148,6 +149,8 @@ struct sn_tcb {
   const struct sn_cc_ops *cc;
   struct sn_cc_state ccs;
   uint32_t dupacks;
+  uint32_t lt_sent;               /* RFC 3042: new segments sent on the
+                                     first duplicate ACKs */
   sn_seq_t recover;               /* NewReno: snd_max when recovery began */
   uint32_t sacked_out, lost_out, retrans_out;
   uint64_t idle_since;
@@ -157,15 +160,19 @@ struct sn_tcb {
   uint8_t pending_acks;           /* full segments received unacked */
   uint32_t ato;                   /* delayed-ACK timeout, ns */
   uint32_t last_rcv_seglen;
+  uint64_t last_data_ns;          /* last payload received (ATO) */
 
   /* Keepalive and persist. */
   uint8_t keepalive_probes;       /* unanswered keepalive probes */
-  uint8_t persist_backoff;
+  uint8_t persist_backoff;        /* doublings of the probe interval */
+  uint8_t persist_probes;         /* zero-window probes unanswered */
   uint32_t keep_idle, keep_intvl; /* s, 0: stack default */
   uint8_t keep_cnt;
   uint64_t last_rcv_ns;           /* last segment received */
 
   /* Flags. */
+  unsigned opened : 1;            /* connect() or listen() used it (a
+                                     TCB setsockopt() made is not) */
   unsigned passive : 1;           /* opened by a listener */
   unsigned ts_ok : 1, sack_ok : 1, ws_ok : 1;
   unsigned fin_queued : 1;        /* application closed the send side */
@@ -191,12 +198,16 @@ struct sn_tcb {
     struct sn_tcb *acc_head, *acc_tail; /* ready for accept() */
     uint32_t syn_n, acc_n;
     uint32_t backlog;
+    uint64_t cookies_until;       /* ns: ACKs may carry a cookie we sent
+                                     until then; 0: none sent */
   } lq;
 
   int error;                      /* pending error (positive errno) */
   int soft_error;                 /* last ICMP error, reported on timeout */
   uint64_t user_timeout_ns;       /* TCP_USER_TIMEOUT, 0: off */
 };
+
+#define SN_TCP_UNTIMED UINT64_MAX
 
 /* Where the state machine reports a change. */
 void sn_tcp_set_state(struct sn_tcb *tcb, int state, const char *why);

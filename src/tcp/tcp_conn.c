@@ -132,6 +132,7 @@ struct sn_tcb *sn_tcb_new(struct sn_stack *st) {
   tcb->st = st;
   tcb->id = ++st->tcp.next_id;
   tcb->state = SN_TCP_CLOSED;
+  tcb->rtt_start = SN_TCP_UNTIMED;
   sn_timer_init(&tcb->timer, sn_tcp_timer_fire);
   return tcb;
 }
@@ -139,6 +140,7 @@ struct sn_tcb *sn_tcb_new(struct sn_stack *st) {
 void sn_tcb_init(struct sn_tcb *tcb) {
   struct sn_stack *st = tcb->st;
   const struct sn_config *c = &st->cfg;
+  tcb->opened = 1;
   tcb->rto = (uint64_t)c->tcp_rto_init_ms * SN_NSEC_PER_MSEC;
   tcb->ato = 0;
   if (!tcb->rcvbuf_limit)

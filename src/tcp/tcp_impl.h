@@ -33,7 +33,7 @@ struct sn_tcp_table {
   struct sn_tcb *dead;           /* released, to be freed (hnext chain) */
   uint64_t hash_seed;
   /* RFC 5961 §7: stack-wide challenge ACK budget per second. */
-  uint64_t challenge_stamp;      /* second it counts for */
+  uint64_t challenge_stamp;      /* second it counts for, plus 1 */
   uint32_t challenge_count;
 };
 
@@ -82,6 +82,9 @@ void sn_tcp_output(struct sn_tcb *tcb);
 void sn_tcp_send_ack(struct sn_tcb *tcb, const char *why);
 /* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED). */
 void sn_tcp_send_syn(struct sn_tcb *tcb, const char *why);
+/* The window a SYN or SYN-ACK of tcb offers (unscaled, RFC 7323 §2.2); it
+ * becomes the advertised window (rcv_wnd, rcv_adv). */
+uint16_t sn_tcp_syn_window(struct sn_tcb *tcb);
 /* Abort: RST with seq = SND.NXT (and ACK). */
 void sn_tcp_send_rst(struct sn_tcb *tcb, const char *why);
 /* RST for a segment that has no connection (RFC 9293 §3.10.7.1). */
@@ -93,6 +96,10 @@ void sn_tcp_retransmit_head(struct sn_tcb *tcb, const char *why);
 void sn_tcp_send_probe(struct sn_tcb *tcb, const char *why);
 /* Challenge ACK (RFC 5961 §3-5), under the per-socket and stack limits. */
 void sn_tcp_challenge_ack(struct sn_tcb *tcb, const char *why);
+/* The persist timer found the peer's window open but too small for
+ * sender SWS avoidance: send what fits now (RFC 9293 §3.8.6.2.1's
+ * override timeout). Returns false if nothing fits. */
+bool sn_tcp_send_window_fill(struct sn_tcb *tcb);
 /* Bytes queued for sending beyond SND.NXT. */
 uint32_t sn_tcp_unsent(const struct sn_tcb *tcb);
 /* Segments in flight (sent, not acked, not known lost). */
@@ -125,6 +132,8 @@ void sn_tcp_timer_fire(struct sn_timer *t);
 /* (Re)arm the retransmission timer at now + the backed-off RTO. */
 void sn_tcp_rto_arm(struct sn_tcb *tcb);
 void sn_tcp_keepalive_reset(struct sn_tcb *tcb);
+/* Arm the persist timer one backed-off RTO from now. */
+void sn_tcp_persist_rearm(struct sn_tcb *tcb);
 /* Schedule the delayed ACK (or send it now if it is due). */
 void sn_tcp_delack_schedule(struct sn_tcb *tcb);
 const char *sn_tcp_timer_name(int which);
@@ -137,6 +146,9 @@ uint64_t sn_tcp_rto_now(const struct sn_tcb *tcb); /* with backoff */
 struct sn_tcb *sn_tcp_find_listener(struct sn_stack *st, uint32_t daddr,
                                     uint16_t dport);
 void sn_tcp_listen_input(struct sn_tcb *lis, const struct sn_tcp_seg *seg);
+/* A SYN that ended a TIME-WAIT opens a new connection with ISN isn. */
+void sn_tcp_listen_reopen(struct sn_tcb *lis, const struct sn_tcp_seg *seg,
+                          uint32_t isn);
 /* A passive child completed its handshake: queue it for accept(). */
 void sn_tcp_child_ready(struct sn_tcb *child);
 /* Take a child off its listener's queues. */

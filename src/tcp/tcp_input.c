@@ -72,6 +72,9 @@ void sn_tcp_apply_syn_options(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) 
 /* The congestion state once the connection is established. */
 static void start_cc(struct sn_tcb *tcb) {
   struct sn_cc_state *s = &tcb->ccs;
+  /* Nagle (Minshall): no short segment is in flight yet. SND.SML must be
+   * a real sequence number, or half the ISNs would look like one. */
+  tcb->snd_sml = tcb->snd_una;
   s->mss = tcb->mss;
   s->init_cwnd = (uint32_t)tcb->st->cfg.tcp_init_cwnd;
   s->now_ns = tcb->st->now;
@@ -123,14 +126,15 @@ static void syn_sent_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
     tcb->max_snd_wnd = tcb->snd_wnd;
     tcb->snd_wl1 = seg->seq;
     tcb->snd_wl2 = seg->ack;
-    if (tcb->rtt_start && tcb->syn_retries == 0)
+    if (tcb->rtt_start != SN_TCP_UNTIMED && tcb->syn_retries == 0)
       sn_tcp_rtt_sample(tcb, st->now - tcb->rtt_start);
-    tcb->rtt_start = 0;
+    tcb->rtt_start = SN_TCP_UNTIMED;
     tcb->backoff = 0;
     tcb->retransmits = 0;
     sn_tcp_timer_clear(tcb, SN_TT_RTO);
     start_cc(tcb);
     sn_tcp_set_state(tcb, SN_TCP_ESTABLISHED, "SYN-ACK received: connect() completes");
+    tcb->last_rcv_ns = st->now; /* keepalive idles from here */
     sn_tcp_keepalive_reset(tcb);
     if (seg->len)
       sn_tcp_rcv_data(tcb, seg->seq + 1, seg->data, seg->len);
@@ -174,12 +178,33 @@ static bool acceptable(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   return sn_seq_in(seg->seq, lo, hi) || sn_seq_in(seg->seq + slen - 1, lo, hi);
 }
 
+/* Linux's tcp_incr_quickack(): ACK the next segments at once, up to 16,
+ * fewer when the window holds few segments (one per two it holds; two
+ * if it holds less than two). */
+static void quickack_more(struct sn_tcb *tcb) {
+  uint32_t mss = tcb->adv_mss ? tcb->adv_mss : 536;
+  uint32_t n = tcb->rcv_wnd / (2u * mss);
+  n = SN_MIN(n ? n : 2u, 16u);
+  if (n > tcb->quickacks)
+    tcb->quickacks = (uint8_t)n;
+}
+
+/* Linux's tcp_enter_quickack_mode(): after the peer retransmitted data we
+ * already had, ACK at once for a while so its recovery is quick. */
+static void quickack_enter(struct sn_tcb *tcb) {
+  quickack_more(tcb);
+  tcb->delack_pingpong = 0;
+  tcb->ato = (uint32_t)((uint64_t)tcb->st->cfg.tcp_delack_min_ms * SN_NSEC_PER_MSEC);
+}
+
 /* Answer an unacceptable segment with an ACK (a duplicate ACK for old
  * data, with a DSACK; rate-limited for bare ACKs). */
 static void ack_unacceptable(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   uint32_t slen = sn_tcp_seg_len(seg);
-  if (slen && sn_seq_leq(seg->seq + slen, tcb->rcv_nxt))
+  if (slen && sn_seq_leq(seg->seq + slen, tcb->rcv_nxt)) {
     sn_tcp_note_dsack(tcb, seg->seq, seg->seq + slen);
+    quickack_enter(tcb);
+  }
   if (slen == 0) {
     struct sn_stack *st = tcb->st;
     uint64_t gap = (uint64_t)st->cfg.tcp_invalid_ratelimit * SN_NSEC_PER_MSEC;
@@ -218,12 +243,49 @@ static void rst_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   }
 }
 
+/*
+ * SYN-RECEIVED of a passive open: the peer repeats its SYN, so it did not
+ * hear our SYN-ACK. RFC 9293 is silent here; like Linux (tcp_check_req())
+ * answer with the SYN-ACK again, at most once per tcp_invalid_ratelimit,
+ * and restart the SYN-ACK timer from now without using up a retry. The
+ * handshake's RTT is then ambiguous (Karn): it is not sampled.
+ */
+static void synrcvd_repeated_syn(struct sn_tcb *tcb) {
+  struct sn_stack *st = tcb->st;
+  uint64_t gap = (uint64_t)st->cfg.tcp_invalid_ratelimit * SN_NSEC_PER_MSEC;
+  if (tcb->last_oow_ack_ns && st->now - tcb->last_oow_ack_ns < gap)
+    return;
+  tcb->last_oow_ack_ns = st->now;
+  sn_count(st, SN_CTR_TcpExtTCPSynRetrans);
+  sn_count(st, SN_CTR_TcpRetransSegs);
+  tcb->total_retrans++;
+  tcb->rtt_start = SN_TCP_UNTIMED;
+  sn_tcp_send_syn(tcb, "SYN-ACK again: the peer repeated its SYN");
+  sn_tcp_rto_arm(tcb);
+}
+
+/* Simultaneous open (RFC 9293 §3.5, Figure 8): SYN-RECEIVED after our SYN
+ * crossed the peer's, and this is the peer's SYN-ACK. Its SYN was taken
+ * in SYN-SENT; its ACK acknowledges ours. */
+static bool crossed_synack(const struct sn_tcb *tcb,
+                           const struct sn_tcp_seg *seg) {
+  return tcb->state == SN_TCP_SYN_RECEIVED && !tcb->passive &&
+         (seg->flags & SN_TCP_ACK) && !(seg->flags & SN_TCP_FIN) &&
+         seg->len == 0 && seg->seq + 1 == tcb->rcv_nxt &&
+         seg->ack == tcb->snd_nxt;
+}
+static void crossed_synack_input(struct sn_tcb *tcb,
+                                 const struct sn_tcp_seg *seg);
+
 /* RFC 5961 §4: a SYN on a synchronized connection gets a challenge ACK. */
 static void syn_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   if (tcb->state == SN_TCP_SYN_RECEIVED && tcb->passive &&
       seg->seq == tcb->irs && !(seg->flags & SN_TCP_ACK)) {
-    /* The peer did not hear our SYN-ACK: say it again. */
-    sn_tcp_send_syn(tcb, "SYN-ACK again: the peer repeated its SYN");
+    synrcvd_repeated_syn(tcb);
+    return;
+  }
+  if (crossed_synack(tcb, seg)) {
+    crossed_synack_input(tcb, seg);
     return;
   }
   sn_count(tcb->st, SN_CTR_TcpExtTCPSYNChallenge);
@@ -257,9 +319,9 @@ static bool synrcvd_ack(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   tcb->max_snd_wnd = tcb->snd_wnd;
   tcb->snd_wl1 = seg->seq;
   tcb->snd_wl2 = seg->ack;
-  if (tcb->rtt_start && tcb->syn_retries == 0)
+  if (tcb->rtt_start != SN_TCP_UNTIMED && tcb->syn_retries == 0)
     sn_tcp_rtt_sample(tcb, tcb->st->now - tcb->rtt_start);
-  tcb->rtt_start = 0;
+  tcb->rtt_start = SN_TCP_UNTIMED;
   tcb->backoff = 0;
   tcb->retransmits = 0;
   sn_tcp_timer_clear(tcb, SN_TT_RTO);
@@ -267,6 +329,7 @@ static bool synrcvd_ack(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   sn_tcp_set_state(tcb, SN_TCP_ESTABLISHED,
                    seg->len ? "data carrying the ACK completes the handshake"
                             : "third segment of the handshake received");
+  tcb->last_rcv_ns = st->now; /* keepalive idles from here */
   sn_tcp_keepalive_reset(tcb);
   if (tcb->passive)
     sn_tcp_child_ready(tcb);
@@ -309,7 +372,10 @@ static uint32_t clean_acked(struct sn_tcb *tcb, sn_seq_t ack, uint64_t *sent,
 static void enter_recovery(struct sn_tcb *tcb) {
   struct sn_stack *st = tcb->st;
   struct sn_cc_state *s = &tcb->ccs;
-  s->in_flight = sn_tcp_in_flight(tcb) + tcb->sacked_out;
+  /* FlightSize for RFC 5681 (4), without what limited transmit sent
+   * (RFC 5681 §3.2 (2)). */
+  uint32_t flight = sn_tcp_in_flight(tcb) + tcb->sacked_out;
+  s->in_flight = flight > tcb->lt_sent ? flight - tcb->lt_sent : 0;
   s->ssthresh = tcb->cc->ssthresh(s);
   s->cwnd = s->ssthresh;
   if (tcb->cc->on_recovery)
@@ -392,12 +458,13 @@ static void new_ack(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
   } else if (sent_ns) {
     sn_tcp_rtt_sample(tcb, st->now - sent_ns);
   }
-  if (tcb->rtt_start && sn_seq_gt(seg->ack, tcb->rtt_seq))
-    tcb->rtt_start = 0;
+  if (tcb->rtt_start != SN_TCP_UNTIMED && sn_seq_gt(seg->ack, tcb->rtt_seq))
+    tcb->rtt_start = SN_TCP_UNTIMED;
   tcb->backoff = 0;
   tcb->retransmits = 0;
   tcb->first_retrans_ns = 0;
   tcb->dupacks = 0;
+  tcb->lt_sent = 0;
   struct sn_cc_state *s = &tcb->ccs;
   s->now_ns = st->now;
   if (tcb->in_recovery) {
@@ -435,6 +502,29 @@ static void new_ack(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
   tcb->persist_backoff = 0;
 }
 
+/* Our FIN is sent and acknowledged. */
+static bool our_fin_acked(const struct sn_tcb *tcb) {
+  return tcb->fin_sent && sn_seq_geq(tcb->snd_una, tcb->snd_max);
+}
+
+/* The segment carries the peer's FIN, and nothing is missing before it:
+ * the eighth step will take it. */
+static bool fin_arrives(const struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  return (seg->flags & SN_TCP_FIN) && sn_seq_leq(seg->seq, tcb->rcv_nxt) &&
+         sn_seq_geq(seg->seq + seg->len, tcb->rcv_nxt);
+}
+
+/* FIN-WAIT-1 -> FIN-WAIT-2; a closed socket waits there tcp_fin_timeout
+ * at most (Linux), one that only shut its sending side for as long as it
+ * takes. */
+static void enter_fin_wait_2(struct sn_tcb *tcb) {
+  struct sn_stack *st = tcb->st;
+  sn_tcp_set_state(tcb, SN_TCP_FIN_WAIT_2, "our FIN was acknowledged");
+  if (sn_tcb_orphan(tcb))
+    sn_tcp_timer_set(tcb, SN_TT_STATE,
+                     st->now + (uint64_t)st->cfg.tcp_fin_timeout * SN_NSEC_PER_SEC);
+}
+
 /* RFC 9293 §3.10.7.4, fifth check: the ACK field. Returns false if the
  * segment is to be dropped. */
 static bool ack_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
@@ -452,6 +542,7 @@ static bool ack_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
     return false;
   }
   tcb->keepalive_probes = 0;
+  tcb->persist_probes = 0; /* the peer answers (RFC 1122 §4.2.2.17) */
   bool fin_acked = false;
   if (sn_seq_gt(seg->ack, tcb->snd_una))
     new_ack(tcb, seg, &fin_acked);
@@ -472,14 +563,18 @@ static bool ack_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
       tcb->backoff = 0;
     }
   }
+  /* The window is still shut (Linux's tcp_ack_probe()): the next probe
+   * comes a backed-off RTO after this ACK, not after the last probe. */
+  if (tcb->deadline[SN_TT_PERSIST] && !tcb->snd_wnd && !tcb->txq.n)
+    sn_tcp_persist_rearm(tcb);
   if (fin_acked || (tcb->fin_sent && seg->ack == tcb->snd_max)) {
     switch (tcb->state) {
     case SN_TCP_FIN_WAIT_1:
-      sn_tcp_set_state(tcb, SN_TCP_FIN_WAIT_2, "our FIN was acknowledged");
-      if (sn_tcb_orphan(tcb))
-        sn_tcp_timer_set(tcb, SN_TT_STATE,
-                         st->now + (uint64_t)st->cfg.tcp_fin_timeout *
-                                       SN_NSEC_PER_SEC);
+      /* A FIN in this segment that the eighth step will take moves
+       * FIN-WAIT-1 straight to TIME-WAIT there ("if our FIN has been
+       * ACKed (perhaps in this segment)"): leave the state to it. */
+      if (!fin_arrives(tcb, seg))
+        enter_fin_wait_2(tcb);
       break;
     case SN_TCP_CLOSING:
       sn_tcp_set_state(tcb, SN_TCP_TIME_WAIT, "our FIN was acknowledged");
@@ -498,22 +593,45 @@ static bool ack_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   return true;
 }
 
+/*
+ * The peer's SYN-ACK in a simultaneous open completes it as it is: no
+ * challenge ACK (it is not a new SYN), and no ACK of it either, so the
+ * opening takes the four segments of Figure 8 (Linux does the same since
+ * it stopped challenging these SYN-ACKs).
+ */
+static void crossed_synack_input(struct sn_tcb *tcb,
+                                 const struct sn_tcp_seg *seg) {
+  struct sn_tcp_seg s = *seg;
+  s.flags &= (uint8_t)~SN_TCP_SYN;
+  s.seq = seg->seq + 1;
+  if (!synrcvd_ack(tcb, &s) || !ack_input(tcb, &s))
+    return;
+  /* RFC 7323 §2.2: the window field of a SYN is never scaled. */
+  tcb->snd_wnd = seg->wnd;
+  tcb->max_snd_wnd = seg->wnd;
+  tcb->last_rcv_ns = tcb->st->now;
+  sn_tcp_output(tcb);
+}
+
 /* Delayed or immediate ACK for received data (Linux's quick-ACK mode and
- * ATO; RFC 5681 §4.2: at least every second full-sized segment). */
+ * ATO, tcp_event_data_recv(); RFC 5681 §4.2: at least every second
+ * full-sized segment, and at once for out-of-order data or data that
+ * fills a hole). */
 static void ack_policy(struct sn_tcb *tcb, uint32_t len, bool out_of_order) {
   struct sn_stack *st = tcb->st;
   uint64_t min = (uint64_t)st->cfg.tcp_delack_min_ms * SN_NSEC_PER_MSEC;
-  uint64_t gap = st->now - tcb->last_rcv_ns;
+  uint64_t gap = st->now - tcb->last_data_ns;
   if (!tcb->ato) {
     tcb->ato = (uint32_t)min;
-    tcb->quickacks = (uint8_t)SN_MIN(16u, tcb->rcvbuf_limit / (2u * tcb->adv_mss));
+    quickack_more(tcb);
   } else if (gap <= min / 2) {
     tcb->ato = (uint32_t)(tcb->ato / 2 + min / 2);
   } else if (gap < tcb->ato) {
     tcb->ato = (uint32_t)SN_MIN(tcb->ato / 2 + gap, tcb->rto);
   } else if (gap > tcb->rto) {
-    tcb->quickacks = 16; /* a long pause: the sender restarted */
+    quickack_more(tcb); /* a long pause: the sender restarted */
   }
+  tcb->last_data_ns = st->now;
   if (len >= tcb->adv_mss - (tcb->ts_ok ? 12u : 0u))
     tcb->pending_acks++;
   if (out_of_order || tcb->ooo.n || tcb->dsack_pending ||
@@ -539,17 +657,22 @@ static bool text_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
     return true; /* after the peer's FIN: ignore (RFC 9293) */
   }
   sn_seq_t end = seq + seg->len;
-  if (tcb->rd_shut && sn_tcb_orphan(tcb) && sn_seq_gt(end, tcb->rcv_nxt)) {
-    /* RFC 2525 §2.17: nobody will ever read this; say so with a RST. */
+  if (tcb->rd_shut && tcb->state != SN_TCP_ESTABLISHED &&
+      sn_seq_gt(end, tcb->rcv_nxt)) {
+    /* RFC 1122 §4.2.2.13, RFC 2525 §2.17: new data after close() (or
+     * after both directions were shut) will never be read; say so with a
+     * RST. Linux answers the segment as a closed port would,
+     * <SEQ=SEG.ACK><CTL=RST>, and so does this stack. */
     sn_count(st, SN_CTR_TcpExtTCPAbortOnData);
     drop(tcb, SN_DROP_TCP_DATA_AFTER_CLOSE, seg);
-    tcb->rcv_nxt = sn_seq_max(tcb->rcv_nxt, end);
-    sn_tcp_send_rst(tcb, "RST: data arrived after close()");
+    sn_tcp_reply_rst(st, seg, "RST: data arrived after close()");
     sn_tcp_done(tcb, 0, "data after close(): aborted");
     return false;
   }
   bool in_order = seq == tcb->rcv_nxt;
   bool had_gap = tcb->ooo.n != 0;
+  if (sn_seq_lt(seq, tcb->rcv_nxt))
+    quickack_enter(tcb); /* partly a retransmission */
   uint32_t ready = sn_tcp_rcv_data(tcb, seq, seg->data, seg->len);
   tcb->data_rcvd = 1;
   ack_policy(tcb, seg->len, !in_order || (had_gap && ready));
@@ -562,8 +685,13 @@ static bool text_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
 /* Eighth check: FIN. */
 static void fin_input(struct sn_tcb *tcb) {
   struct sn_stack *st = tcb->st;
-  if (!tcb->fin_seen || tcb->fin_rcvd || tcb->rcv_nxt != tcb->fin_seq)
+  if (!tcb->fin_seen || tcb->fin_rcvd || tcb->rcv_nxt != tcb->fin_seq) {
+    /* The FIN ack_input() left FIN-WAIT-1 for could not be taken (its
+     * data did not all fit): our FIN is acknowledged all the same. */
+    if (tcb->state == SN_TCP_FIN_WAIT_1 && our_fin_acked(tcb))
+      enter_fin_wait_2(tcb);
     return;
+  }
   tcb->fin_rcvd = 1;
   tcb->rcv_nxt++;
   uint64_t tw = (uint64_t)st->cfg.tcp_timewait_len * SN_NSEC_PER_SEC;
@@ -581,7 +709,7 @@ static void fin_input(struct sn_tcb *tcb) {
     break;
   case SN_TCP_FIN_WAIT_1:
     tcb->ack_now = 1;
-    if (sn_seq_geq(tcb->snd_una, tcb->snd_max) && tcb->fin_sent) {
+    if (our_fin_acked(tcb)) {
       sn_tcp_set_state(tcb, SN_TCP_TIME_WAIT, "FIN+ACK received in FIN-WAIT-1");
       sn_tcp_timer_set(tcb, SN_TT_STATE, st->now + tw);
     } else {
@@ -662,26 +790,45 @@ static void sync_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   sn_tcp_output(tcb);
 }
 
+/*
+ * A SYN that may open a new incarnation of a connection in TIME-WAIT
+ * (RFC 1122 §4.2.2.13, RFC 6191): its sequence number is above the old
+ * connection's, or with timestamps its TSval is newer; one whose TSval
+ * is older is an old duplicate (PAWS), whatever its sequence number.
+ */
+static bool timewait_new_syn(const struct sn_tcb *tcb,
+                             const struct sn_tcp_seg *seg) {
+  if ((seg->flags & (SN_TCP_SYN | SN_TCP_ACK)) != SN_TCP_SYN)
+    return false;
+  bool ts = tcb->ts_ok && seg->opt.has_ts;
+  int32_t newer = ts ? (int32_t)(seg->opt.tsval - tcb->ts_recent) : 0;
+  if (newer < 0)
+    return false;
+  return sn_seq_gt(seg->seq, tcb->rcv_nxt) || newer > 0;
+}
+
 /* Segments for TIME-WAIT (RFC 9293 §3.10.7.4; Linux's choices where the
  * RFC leaves room). */
 static void timewait_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   struct sn_stack *st = tcb->st;
   if (seg->flags & SN_TCP_RST) {
-    /* RFC 1337 warns about this; Linux (tcp_rfc1337 = 0) ends TIME-WAIT. */
-    if (acceptable(tcb, seg)) {
-      sn_count(st, SN_CTR_TcpExtTW);
+    /* RFC 1337 warns about this; Linux (tcp_rfc1337 = 0) ends TIME-WAIT
+     * on a RST exactly at RCV.NXT and ignores any other. */
+    if (seg->seq == tcb->rcv_nxt)
       sn_tcp_done(tcb, 0, "RST received in TIME-WAIT");
-    }
+    else
+      drop(tcb, SN_DROP_TCP_RST_INVALID, seg);
     return;
   }
-  if ((seg->flags & SN_TCP_SYN) && !(seg->flags & SN_TCP_ACK) &&
-      sn_seq_gt(seg->seq, tcb->rcv_nxt)) {
-    /* A new incarnation (RFC 6191 style): hand the SYN to a listener. */
+  if (timewait_new_syn(tcb, seg)) {
     struct sn_tcb *lis = sn_tcp_find_listener(st, seg->daddr, seg->dport);
     if (lis) {
+      /* RFC 1122 §4.2.2.13 (1): the new ISN is above any sequence number
+       * the old connection used; Linux takes SND.NXT + 65535 + 2. */
+      uint32_t isn = tcb->snd_nxt + 65535 + 2;
       sn_count(st, SN_CTR_SnTcpTimeWaitReuse);
       sn_tcp_done(tcb, 0, "new SYN ends TIME-WAIT");
-      sn_tcp_listen_input(lis, seg);
+      sn_tcp_listen_reopen(lis, seg, isn);
       return;
     }
   }

@@ -21,6 +21,7 @@
 
 static const uint16_t cookie_mss[] = {536, 1300, 1440, 1460};
 #define COOKIE_PERIOD (64 * SN_NSEC_PER_SEC)
+#define COOKIE_VALID (2 * COOKIE_PERIOD) /* a cookie lives two periods */
 
 struct sn_tcb *sn_tcp_find_listener(struct sn_stack *st, uint32_t daddr,
                                     uint16_t dport) {
@@ -195,10 +196,18 @@ static void send_cookie(struct sn_tcb *lis, const struct sn_tcp_seg *seg) {
   if (!c)
     return;
   if (c->ts_ok) {
+    /* The option bits replace the clock's low bits, rounding it down (as
+     * Linux's cookie_init_timestamp() does): the connection rebuilt from
+     * the ACK runs on the plain clock, and its TSvals must not go back
+     * from this one, or the peer's PAWS would drop them. */
     uint32_t bits = (c->ws_ok ? c->snd_wscale : 0xf) | (c->sack_ok ? 0x10 : 0);
-    c->ts_offset = ((sn_tcp_ts_now(c) & ~0x3fu) | bits) -
-                   (uint32_t)(st->now / SN_NSEC_PER_MSEC);
+    uint32_t now_ts = sn_tcp_ts_now(c);
+    uint32_t ts = (now_ts & ~0x3fu) | bits;
+    if ((int32_t)(ts - now_ts) > 0)
+      ts -= 0x40;
+    c->ts_offset = ts - (uint32_t)(st->now / SN_NSEC_PER_MSEC);
   }
+  lis->lq.cookies_until = st->now + COOKIE_VALID;
   sn_count(st, SN_CTR_TcpExtSyncookiesSent);
   SN_TCP_TRACE(lis, "syncookie", SN_TF_IP("peer", seg->saddr),
                SN_TF_U("mss", cookie_mss[idx]),
@@ -209,10 +218,13 @@ static void send_cookie(struct sn_tcb *lis, const struct sn_tcp_seg *seg) {
   sn_tcb_release(c);
 }
 
-/* An ACK that may carry one of our cookies: rebuild the connection. */
+/* An ACK that may carry one of our cookies: rebuild the connection. Like
+ * Linux (tcp_synq_no_recent_overflow()), an ACK is taken for a cookie
+ * only while cookies this listener sent may still come back; otherwise it
+ * is just an ACK a listener does not expect. */
 static bool cookie_ack(struct sn_tcb *lis, const struct sn_tcp_seg *seg) {
   struct sn_stack *st = lis->st;
-  if (!st->cfg.tcp_syncookies)
+  if (!st->cfg.tcp_syncookies || st->now >= lis->lq.cookies_until)
     return false;
   int idx = cookie_check(st, seg);
   if (idx < 0) {
@@ -246,6 +258,7 @@ static bool cookie_ack(struct sn_tcb *lis, const struct sn_tcp_seg *seg) {
     return true;
   sn_count(st, SN_CTR_TcpExtSyncookiesRecv);
   c->snd_nxt = c->snd_max = c->iss + 1;
+  sn_tcp_syn_window(c); /* the window the cookie's SYN-ACK offered */
   sn_tcb_hash_insert(c);
   syn_queue_add(lis, c);
   sn_tcp_set_state(c, SN_TCP_SYN_RECEIVED, "valid SYN cookie in the ACK");
@@ -254,6 +267,53 @@ static bool cookie_ack(struct sn_tcb *lis, const struct sn_tcp_seg *seg) {
 }
 
 /* A listener's input (RFC 9293 §3.10.7.2) ------------------------------- */
+
+/*
+ * A SYN for a listener (RFC 9293 §3.10.7.2, third check): a half-open
+ * connection on the SYN queue and a SYN-ACK, or a SYN cookie, or a drop.
+ * With have_isn (a SYN that ended a TIME-WAIT), the ISN is given and, as
+ * in Linux, neither cookies nor the SYN queue's limit apply.
+ */
+static void listen_syn(struct sn_tcb *lis, const struct sn_tcp_seg *seg,
+                       bool have_isn, uint32_t isn) {
+  struct sn_stack *st = lis->st;
+  if (accept_queue_full(lis)) {
+    sn_count(st, SN_CTR_TcpExtListenOverflows);
+    sn_count(st, SN_CTR_TcpExtListenDrops);
+    sn_drop(st, SN_DROP_TCP_LISTEN_OVERFLOW, "tcp", seg->len);
+    SN_TCP_TRACE(lis, "syn-drop", SN_TF_IP("peer", seg->saddr),
+                 SN_TF_S("why", "accept queue full: the SYN is dropped"));
+    return;
+  }
+  const struct sn_config *c = &st->cfg;
+  bool queue_full = !have_isn && (lis->lq.syn_n >= lis->lq.backlog ||
+                                  lis->lq.syn_n >= (uint32_t)c->tcp_max_syn_backlog);
+  if (!have_isn &&
+      (c->tcp_syncookies == 2 || (queue_full && c->tcp_syncookies == 1))) {
+    send_cookie(lis, seg);
+    return;
+  }
+  if (queue_full) {
+    sn_count(st, SN_CTR_TcpExtListenDrops);
+    sn_drop(st, SN_DROP_TCP_SYN_QUEUE_FULL, "tcp", seg->len);
+    SN_TCP_TRACE(lis, "syn-drop", SN_TF_IP("peer", seg->saddr),
+                 SN_TF_S("why", "SYN queue full and no SYN cookies"));
+    return;
+  }
+  if (!have_isn)
+    isn = sn_tcp_isn(st, seg->daddr, seg->dport, seg->saddr, seg->sport);
+  struct sn_tcb *child = new_child(lis, seg, isn);
+  if (!child) {
+    sn_drop(st, SN_DROP_NO_BUFFER, "tcp", seg->len);
+    return;
+  }
+  sn_tcb_hash_insert(child);
+  syn_queue_add(lis, child);
+  sn_tcp_set_state(child, SN_TCP_SYN_RECEIVED, "SYN received by a listener");
+  child->rtt_start = st->now;
+  sn_tcp_send_syn(child, "SYN-ACK: second segment of the handshake");
+  sn_tcp_rto_arm(child);
+}
 
 void sn_tcp_listen_input(struct sn_tcb *lis, const struct sn_tcp_seg *seg) {
   struct sn_stack *st = lis->st;
@@ -274,38 +334,10 @@ void sn_tcp_listen_input(struct sn_tcb *lis, const struct sn_tcp_seg *seg) {
     return;
   }
   /* third: a SYN */
-  if (accept_queue_full(lis)) {
-    sn_count(st, SN_CTR_TcpExtListenOverflows);
-    sn_count(st, SN_CTR_TcpExtListenDrops);
-    sn_drop(st, SN_DROP_TCP_LISTEN_OVERFLOW, "tcp", seg->len);
-    SN_TCP_TRACE(lis, "syn-drop", SN_TF_IP("peer", seg->saddr),
-                 SN_TF_S("why", "accept queue full: the SYN is dropped"));
-    return;
-  }
-  const struct sn_config *c = &st->cfg;
-  bool queue_full = lis->lq.syn_n >= lis->lq.backlog ||
-                    lis->lq.syn_n >= (uint32_t)c->tcp_max_syn_backlog;
-  if (c->tcp_syncookies == 2 || (queue_full && c->tcp_syncookies == 1)) {
-    send_cookie(lis, seg);
-    return;
-  }
-  if (queue_full) {
-    sn_count(st, SN_CTR_TcpExtListenDrops);
-    sn_drop(st, SN_DROP_TCP_SYN_QUEUE_FULL, "tcp", seg->len);
-    SN_TCP_TRACE(lis, "syn-drop", SN_TF_IP("peer", seg->saddr),
-                 SN_TF_S("why", "SYN queue full and no SYN cookies"));
-    return;
-  }
-  struct sn_tcb *child = new_child(
-      lis, seg, sn_tcp_isn(st, seg->daddr, seg->dport, seg->saddr, seg->sport));
-  if (!child) {
-    sn_drop(st, SN_DROP_NO_BUFFER, "tcp", seg->len);
-    return;
-  }
-  sn_tcb_hash_insert(child);
-  syn_queue_add(lis, child);
-  sn_tcp_set_state(child, SN_TCP_SYN_RECEIVED, "SYN received by a listener");
-  child->rtt_start = st->now;
-  sn_tcp_send_syn(child, "SYN-ACK: second segment of the handshake");
-  sn_tcp_rto_arm(child);
+  listen_syn(lis, seg, false, 0);
+}
+
+void sn_tcp_listen_reopen(struct sn_tcb *lis, const struct sn_tcp_seg *seg,
+                          uint32_t isn) {
+  listen_syn(lis, seg, true, isn);
 }

@@ -63,18 +63,21 @@ uint32_t sn_tcp_in_flight(const struct sn_tcb *tcb) {
 
 /* Building segments -------------------------------------------------------- */
 
+uint16_t sn_tcp_syn_window(struct sn_tcb *tcb) {
+  /* Linux: up to 65535, rounded down to a multiple of the MSS. */
+  uint32_t w = SN_MIN(tcb->rcvbuf_limit, 65535u);
+  uint32_t mss = tcb->adv_mss - (tcb->ts_ok ? 12 : 0);
+  if (mss && w > mss)
+    w -= w % mss;
+  tcb->rcv_wnd = w;
+  tcb->rcv_adv = tcb->rcv_nxt + w;
+  return (uint16_t)w;
+}
+
 /* The window field: RFC 7323 §2.2 scaling, never on SYNs. */
 static uint16_t window_field(struct sn_tcb *tcb, uint8_t flags) {
-  if (flags & SN_TCP_SYN) {
-    /* Linux: up to 65535, rounded down to a multiple of the MSS. */
-    uint32_t w = SN_MIN(tcb->rcvbuf_limit, 65535u);
-    uint32_t mss = tcb->adv_mss - (tcb->ts_ok ? 12 : 0);
-    if (mss && w > mss)
-      w -= w % mss;
-    tcb->rcv_wnd = w;
-    tcb->rcv_adv = tcb->rcv_nxt + w;
-    return (uint16_t)w;
-  }
+  if (flags & SN_TCP_SYN)
+    return sn_tcp_syn_window(tcb);
   uint32_t w = sn_tcp_rcv_window(tcb);
   return (uint16_t)SN_MIN(w >> tcb->rcv_wscale, 65535u);
 }
@@ -238,12 +241,15 @@ void sn_tcp_challenge_ack(struct sn_tcb *tcb, const char *why) {
     return;
   }
   struct sn_tcp_table *t = &st->tcp;
-  uint64_t sec = st->now / SN_NSEC_PER_SEC;
+  uint64_t sec = st->now / SN_NSEC_PER_SEC + 1; /* 0: no budget drawn yet */
   if (sec != t->challenge_stamp) {
-    uint32_t limit = (uint32_t)st->cfg.tcp_challenge_ack_limit;
+    uint64_t limit = (uint64_t)st->cfg.tcp_challenge_ack_limit;
+    uint64_t half = (limit + 1) / 2;
     t->challenge_stamp = sec;
-    /* A little randomness keeps the budget from being an oracle. */
-    t->challenge_count = limit / 2 + (uint32_t)sn_rng_below(&st->rng, limit / 2 + 1);
+    /* As Linux draws it: uniform in [half, half + limit - 1], limit per
+     * second on average, so the budget cannot serve as an oracle
+     * (CVE-2016-5696); a limit of 1 is exactly one. */
+    t->challenge_count = (uint32_t)(half + sn_rng_below(&st->rng, limit));
   }
   if (t->challenge_count == 0) {
     sn_count(st, SN_CTR_TcpExtTCPACKSkippedChallenge);
@@ -277,9 +283,58 @@ static void record_sent(struct sn_tcb *tcb, sn_seq_t seq, uint32_t seqlen,
   txq_push(&tcb->txq, &s);
 }
 
+/*
+ * The payload that fits in one segment now: the MSS (already less the
+ * timestamp option) less the SACK blocks this segment will carry
+ * (RFC 2018 §3: each block costs 8 bytes, the option 4 more).
+ */
+static uint32_t current_mss(const struct sn_tcb *tcb) {
+  if (!tcb->sack_ok)
+    return tcb->mss;
+  unsigned n = tcb->ooo.n + tcb->dsack_pending;
+  unsigned fit = tcb->ts_ok ? 3 : 4;
+  if (n > fit)
+    n = fit;
+  uint32_t extra = n ? 4 + 8 * n : 0;
+  return tcb->mss > extra + 8 ? tcb->mss - extra : 8;
+}
+
+/* Split record i so that it holds at most `len` sequence numbers; the
+ * rest becomes a new record right after it, with the same history. */
+static bool txq_split(struct sn_txq *q, uint32_t i, uint32_t len) {
+  struct sn_txseg tail = *txq_at(q, i);
+  if (!txq_push(q, &tail)) /* grow first: pointers move */
+    return false;
+  for (uint32_t k = q->n - 1; k > i + 1; k--)
+    *txq_at(q, k) = *txq_at(q, k - 1);
+  struct sn_txseg *r = txq_at(q, i), *t = txq_at(q, i + 1);
+  *t = *r;
+  t->seq = r->seq + len;
+  t->len = r->len - len;
+  r->len = len;
+  r->flags &= (uint8_t)~SN_TXSEG_FIN;
+  return true;
+}
+
 /* Resend record r (marked lost, or the head on a timeout). */
 static void resend(struct sn_tcb *tcb, struct sn_txseg *r, const char *why) {
   struct sn_stack *st = tcb->st;
+  uint32_t cur = current_mss(tcb);
+  if (r->len - !!(r->flags & SN_TXSEG_FIN) > cur) {
+    /* The MSS shrank (SACK blocks, TCP_MAXSEG): resend in pieces. */
+    struct sn_txq *q = &tcb->txq;
+    uint32_t i = (uint32_t)(r - q->v - q->head) & (q->cap - 1);
+    bool lost = r->flags & SN_TXSEG_LOST;
+    if (!txq_split(q, i, cur))
+      return;
+    r = txq_at(q, i);
+    if (lost)
+      tcb->lost_out++; /* the new piece is lost too */
+    if (r->flags & SN_TXSEG_RETRANS)
+      tcb->retrans_out++;
+    if (r->flags & SN_TXSEG_SACKED)
+      tcb->sacked_out++;
+  }
   bool fin = r->flags & SN_TXSEG_FIN;
   uint32_t data = r->len - (fin ? 1 : 0);
   uint8_t flags = SN_TCP_ACK | (fin ? SN_TCP_FIN : 0);
@@ -312,8 +367,10 @@ static void retransmit_lost(struct sn_tcb *tcb) {
     struct sn_txseg *r = txq_at(q, i);
     if ((r->flags & (SN_TXSEG_LOST | SN_TXSEG_RETRANS)) != SN_TXSEG_LOST)
       continue;
-    if (sn_tcp_in_flight(tcb) >= tcb->ccs.cwnd)
+    if (sn_tcp_in_flight(tcb) >= tcb->ccs.cwnd) {
+      tcb->ccs.cwnd_limited = true;
       break;
+    }
     resend(tcb, r, "retransmitting a segment presumed lost");
   }
 }
@@ -323,21 +380,30 @@ static void retransmit_lost(struct sn_tcb *tcb) {
  * avoidance) and RFC 896 Nagle with Minshall's refinement: a short
  * segment waits while an earlier short segment is unacknowledged.
  */
-static uint32_t sendable(struct sn_tcb *tcb, uint32_t unsent, bool *zero_wnd) {
+static uint32_t usable_window(const struct sn_tcb *tcb) {
   sn_seq_t wnd_end = tcb->snd_una + tcb->snd_wnd;
-  uint32_t usable = sn_seq_gt(wnd_end, tcb->snd_nxt) ? wnd_end - tcb->snd_nxt : 0;
-  uint32_t len = SN_MIN(unsent, (uint32_t)tcb->mss);
-  *zero_wnd = usable == 0;
+  return sn_seq_gt(wnd_end, tcb->snd_nxt) ? wnd_end - tcb->snd_nxt : 0;
+}
+
+static uint32_t sendable(struct sn_tcb *tcb, uint32_t unsent, bool *wnd_limited) {
+  uint32_t usable = usable_window(tcb);
+  uint32_t mss = current_mss(tcb);
+  uint32_t len = SN_MIN(unsent, mss);
+  *wnd_limited = false;
   if (len > usable) {
     /* Sender SWS: a partial segment only if it is at least half the
      * largest window the peer has offered. */
-    if (usable == 0 || usable < tcb->max_snd_wnd / 2)
+    if (usable == 0 || usable < tcb->max_snd_wnd / 2) {
+      *wnd_limited = true;
       return 0;
+    }
     len = usable;
   }
-  if (len < tcb->mss) {
+  if (len < mss) {
     bool last = len == unsent;
-    if (tcb->cork)
+    /* TCP_CORK holds a partial segment, except the one the FIN closes
+     * (Linux sends the FIN's segment regardless, tcp_nagle_test()). */
+    if (tcb->cork && !(last && tcb->fin_queued))
       return 0;
     bool small_in_flight = sn_seq_gt(tcb->snd_sml, tcb->snd_una) &&
                            sn_seq_leq(tcb->snd_sml, tcb->snd_nxt);
@@ -345,6 +411,38 @@ static uint32_t sendable(struct sn_tcb *tcb, uint32_t unsent, bool *zero_wnd) {
       return 0;
   }
   return len;
+}
+
+/* Send len new bytes (and the FIN after them if fin). */
+static void send_segment(struct sn_tcb *tcb, uint32_t len, bool fin) {
+  uint32_t unsent = sn_tcp_unsent(tcb);
+  uint8_t flags = SN_TCP_ACK;
+  if (len && len == unsent)
+    flags |= SN_TCP_PSH;
+  if (fin)
+    flags |= SN_TCP_FIN;
+  sn_seq_t seq = tcb->snd_nxt;
+  xmit(tcb, seq, flags, seq - tcb->snd_buf_seq, len,
+       fin ? (len ? "last data, with the FIN: the application closed"
+                  : "FIN: the application closed its sending side")
+           : "new data the windows allow");
+  record_sent(tcb, seq, len + fin, fin ? SN_TXSEG_FIN : 0);
+  if (tcb->dupacks && !tcb->in_recovery)
+    tcb->lt_sent++; /* RFC 3042 limited transmit */
+  tcb->snd_nxt = seq + len + fin;
+  if (sn_seq_gt(tcb->snd_nxt, tcb->snd_max))
+    tcb->snd_max = tcb->snd_nxt;
+  if (len < tcb->mss)
+    tcb->snd_sml = tcb->snd_nxt;
+  if (fin)
+    tcb->fin_sent = 1;
+  sn_tcp_timer_clear(tcb, SN_TT_PERSIST);
+  if (tcb->rtt_start == SN_TCP_UNTIMED) {
+    tcb->rtt_start = tcb->st->now; /* Karn: time a fresh segment */
+    tcb->rtt_seq = seq;
+  }
+  if (!tcb->deadline[SN_TT_RTO])
+    sn_tcp_rto_arm(tcb);
 }
 
 static void send_new_data(struct sn_tcb *tcb) {
@@ -357,42 +455,30 @@ static void send_new_data(struct sn_tcb *tcb) {
       tcb->ccs.cwnd_limited = true;
       return;
     }
-    bool zero_wnd = false;
-    uint32_t len = unsent ? sendable(tcb, unsent, &zero_wnd) : 0;
+    bool wnd_limited = false;
+    uint32_t len = unsent ? sendable(tcb, unsent, &wnd_limited) : 0;
     if (unsent && !len) {
-      if (zero_wnd && tcb->txq.n == 0 && !tcb->deadline[SN_TT_PERSIST])
+      /* RFC 9293 §3.8.6.1 and §3.8.6.2.1: the peer's window (shut, or
+       * too small to use) stops us with nothing in flight. Only the
+       * persist timer can then notice a window update that was lost. */
+      if (wnd_limited && tcb->txq.n == 0 && !tcb->deadline[SN_TT_PERSIST])
         sn_tcp_timer_set(tcb, SN_TT_PERSIST, tcb->st->now + sn_tcp_rto_now(tcb));
       return;
     }
-    uint8_t flags = SN_TCP_ACK;
-    if (len && len == unsent)
-      flags |= SN_TCP_PSH;
     bool fin = fin_due && len == unsent;
-    if (fin)
-      flags |= SN_TCP_FIN;
-    sn_seq_t seq = tcb->snd_nxt;
-    xmit(tcb, seq, flags, seq - tcb->snd_buf_seq, len,
-         fin ? (len ? "last data, with the FIN: the application closed"
-                    : "FIN: the application closed its sending side")
-             : "new data the windows allow");
-    record_sent(tcb, seq, len + fin, fin ? SN_TXSEG_FIN : 0);
-    tcb->snd_nxt = seq + len + fin;
-    if (sn_seq_gt(tcb->snd_nxt, tcb->snd_max))
-      tcb->snd_max = tcb->snd_nxt;
-    if (len < tcb->mss)
-      tcb->snd_sml = tcb->snd_nxt;
-    if (fin)
-      tcb->fin_sent = 1;
-    sn_tcp_timer_clear(tcb, SN_TT_PERSIST);
-    if (!tcb->rtt_start) {
-      tcb->rtt_start = tcb->st->now; /* Karn: time a fresh segment */
-      tcb->rtt_seq = seq;
-    }
-    if (!tcb->deadline[SN_TT_RTO])
-      sn_tcp_rto_arm(tcb);
+    send_segment(tcb, len, fin);
     if (fin)
       return;
   }
+}
+
+bool sn_tcp_send_window_fill(struct sn_tcb *tcb) {
+  uint32_t len = SN_MIN(SN_MIN(sn_tcp_unsent(tcb), usable_window(tcb)),
+                        current_mss(tcb));
+  if (!len || !can_send_data(tcb))
+    return false;
+  send_segment(tcb, len, tcb->fin_queued && len == sn_tcp_unsent(tcb));
+  return true;
 }
 
 void sn_tcp_output(struct sn_tcb *tcb) {

@@ -76,10 +76,21 @@ uint32_t sn_tcp_rcv_data(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data,
     data += old;
     len -= old;
   }
+  uint32_t off = seq - tcb->rcv_nxt;
+  /* RFC 9293 §3.10.7.4: the part beyond the window we advertised is
+   * trimmed off, even when the buffer could hold it. */
+  uint32_t wnd = sn_seq_gt(tcb->rcv_adv, tcb->rcv_nxt)
+                     ? tcb->rcv_adv - tcb->rcv_nxt
+                     : 0;
+  if (off >= wnd) {
+    sn_drop(st, SN_DROP_TCP_OUT_OF_WINDOW, "tcp", len);
+    return 0;
+  }
+  if (len > wnd - off)
+    len = wnd - off;
   uint32_t room = tcb->rcvbuf_limit > tcb->rcvbuf.len
                       ? tcb->rcvbuf_limit - tcb->rcvbuf.len
                       : 0;
-  uint32_t off = seq - tcb->rcv_nxt;
   if (off >= room) {
     sn_count(st, SN_CTR_TcpExtTCPRcvQDrop);
     sn_drop(st, SN_DROP_TCP_RCVBUF_FULL, "tcp", len);
@@ -155,7 +166,11 @@ uint32_t sn_tcp_rcv_window(struct sn_tcb *tcb) {
   uint32_t free_space = tcb->rcvbuf_limit > tcb->rcvbuf.len
                             ? tcb->rcvbuf_limit - tcb->rcvbuf.len
                             : 0;
+  /* Whole segments as the peer sends them: the timestamp option takes
+   * 12 bytes of each (Linux rounds to the received segment size). */
   uint32_t mss = tcb->adv_mss ? tcb->adv_mss : 536;
+  if (tcb->ts_ok && mss > 12)
+    mss -= 12;
   uint32_t w;
   if (tcb->rd_shut && !tcb->sock)
     free_space = tcb->rcvbuf_limit; /* nobody reads: data will be refused */

@@ -99,7 +99,9 @@ static void synack_timeout(struct sn_tcb *tcb) {
  */
 static bool timed_out(const struct sn_tcb *tcb, uint32_t retries) {
   const struct sn_config *c = &tcb->st->cfg;
-  if (tcb->user_timeout_ns && tcb->first_retrans_ns)
+  if (!tcb->retransmits)
+    return false; /* first_retrans_ns is set at the first timeout */
+  if (tcb->user_timeout_ns)
     return tcb->st->now - tcb->first_retrans_ns >= tcb->user_timeout_ns;
   uint64_t base = (uint64_t)c->tcp_rto_min_us * SN_NSEC_PER_USEC;
   uint64_t max = ms(c->tcp_rto_max_ms);
@@ -108,7 +110,20 @@ static bool timed_out(const struct sn_tcb *tcb, uint32_t retries) {
     total += rto;
     rto = SN_MIN(rto * 2, max);
   }
-  return tcb->first_retrans_ns && tcb->st->now - tcb->first_retrans_ns >= total;
+  return tcb->st->now - tcb->first_retrans_ns >= total;
+}
+
+/* The next timeout: the backed-off RTO, but with TCP_USER_TIMEOUT no
+ * later than the moment its budget runs out (Linux's
+ * tcp_clamp_rto_to_user_timeout()), so the connection ends on time. */
+static uint64_t next_timeout(const struct sn_tcb *tcb) {
+  uint64_t rto = sn_tcp_rto_now(tcb);
+  if (!tcb->user_timeout_ns || !tcb->retransmits)
+    return rto;
+  uint64_t elapsed = tcb->st->now - tcb->first_retrans_ns;
+  if (elapsed >= tcb->user_timeout_ns)
+    return 1;
+  return SN_MIN(rto, tcb->user_timeout_ns - elapsed);
 }
 
 static uint32_t orphan_retries(const struct sn_tcb *tcb) {
@@ -126,7 +141,7 @@ static void data_timeout(struct sn_tcb *tcb) {
     give_up(tcb, "retransmissions exhausted: the connection is dropped");
     return;
   }
-  if (!tcb->first_retrans_ns)
+  if (!tcb->retransmits) /* RFC 6298 (5.4)-(5.6): a run of timeouts starts */
     tcb->first_retrans_ns = tcb->txq.v[tcb->txq.head].sent_ns;
   sn_count(st, SN_CTR_TcpExtTCPTimeouts);
   struct sn_cc_state *s = &tcb->ccs;
@@ -145,6 +160,7 @@ static void data_timeout(struct sn_tcb *tcb) {
    * as the window reopens. */
   tcb->in_recovery = 0;
   tcb->dupacks = 0;
+  tcb->lt_sent = 0;
   tcb->sacked_out = 0;
   tcb->lost_out = 0;
   tcb->retrans_out = 0;
@@ -155,14 +171,12 @@ static void data_timeout(struct sn_tcb *tcb) {
                          SN_TXSEG_LOST);
     tcb->lost_out++;
   }
-  tcb->rtt_start = 0; /* Karn: no sample from a retransmission */
+  tcb->rtt_start = SN_TCP_UNTIMED; /* Karn: no sample from a retransmission */
+  /* The head is marked lost: resending it counts it in retrans_out. */
   sn_tcp_retransmit_head(tcb, "retransmission timeout");
-  struct sn_txseg *head = &q->v[q->head];
-  head->flags |= SN_TXSEG_RETRANS;
-  tcb->retrans_out++;
   tcb->retransmits++;
   tcb->backoff++;
-  sn_tcp_rto_arm(tcb);
+  sn_tcp_timer_set(tcb, SN_TT_RTO, st->now + next_timeout(tcb));
 }
 
 static void rto_fired(struct sn_tcb *tcb) {
@@ -183,25 +197,40 @@ static void rto_fired(struct sn_tcb *tcb) {
 }
 
 /* Zero-window probing (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17). */
+
+void sn_tcp_persist_rearm(struct sn_tcb *tcb) {
+  uint64_t rto = tcb->rto;
+  uint64_t max_rto = ms(tcb->st->cfg.tcp_rto_max_ms);
+  for (unsigned i = 0; i < tcb->persist_backoff && rto < max_rto; i++)
+    rto *= 2;
+  sn_tcp_timer_set(tcb, SN_TT_PERSIST, tcb->st->now + SN_MIN(rto, max_rto));
+}
+
+/*
+ * RFC 1122 §4.2.2.17: the connection stays open for as long as the peer
+ * answers the probes; only unanswered ones count towards tcp_retries2
+ * (Linux's icsk_probes_out, reset by every ACK). The interval doubles
+ * per probe either way.
+ */
 static void persist_fired(struct sn_tcb *tcb) {
   struct sn_stack *st = tcb->st;
-  if (tcb->snd_wnd || !sn_tcp_unsent(tcb) || tcb->txq.n)
+  if (!sn_tcp_unsent(tcb) || tcb->txq.n)
     return;
+  if (tcb->snd_wnd && sn_tcp_send_window_fill(tcb))
+    return; /* a window too small to use, used: the RTO takes over */
   uint32_t max = sn_tcb_orphan(tcb) ? orphan_retries(tcb)
                                     : (uint32_t)st->cfg.tcp_retries2;
-  if (tcb->persist_backoff >= max) {
+  if (tcb->persist_probes >= max) {
     give_up(tcb, "the peer's window stayed shut: zero-window probes exhausted");
     return;
   }
   sn_count(st, SN_CTR_TcpExtTCPWinProbe);
   sn_count(st, SN_CTR_TcpExtTCPLossProbes);
   sn_tcp_send_probe(tcb, "zero-window probe: is the window still shut?");
-  tcb->persist_backoff++;
-  uint64_t rto = tcb->rto;
-  uint64_t max_rto = ms(st->cfg.tcp_rto_max_ms);
-  for (unsigned i = 0; i < tcb->persist_backoff && rto < max_rto; i++)
-    rto *= 2;
-  sn_tcp_timer_set(tcb, SN_TT_PERSIST, st->now + SN_MIN(rto, max_rto));
+  tcb->persist_probes++;
+  if (tcb->persist_backoff < st->cfg.tcp_retries2)
+    tcb->persist_backoff++;
+  sn_tcp_persist_rearm(tcb);
 }
 
 /* Delayed ACKs (Linux: a missed delayed ACK leaves ping-pong mode). */

@@ -54,6 +54,8 @@ int sn_tcp_usr_connect(struct sn_sock *s, uint32_t addr, uint16_t port) {
     case SN_TCP_LISTEN:
       return -EINVAL;
     case SN_TCP_CLOSED:
+      if (!tcb->opened)
+        break; /* made by setsockopt() before connect(): use it */
       if (tcb->error) {
         int err = tcb->error;
         tcb->error = 0;
@@ -314,11 +316,17 @@ int sn_tcp_usr_shutdown(struct sn_sock *s, int how) {
       tcb->state == SN_TCP_LISTEN)
     return -ENOTCONN;
   SN_TRACE(s->st, app, "shutdown", SN_TF_I("sd", s->sd), SN_TF_I("how", how));
-  if (how != SN_SHUT_WR)
+  bool changed = false;
+  if (how != SN_SHUT_WR && !tcb->rd_shut) {
     tcb->rd_shut = 1;
-  if (how != SN_SHUT_RD)
+    changed = true;
+  }
+  if (how != SN_SHUT_RD && !tcb->fin_queued) {
     close_send_side(tcb);
-  sn_tcp_wake(tcb);
+    changed = true;
+  }
+  if (changed)
+    sn_tcp_wake(tcb);
   sn_tcp_reap(s->st);
   return 0;
 }
@@ -619,7 +627,7 @@ int sn_tcp_usr_info(struct sn_sock *s, struct sn_tcp_info *i) {
     return 0;
   i->tcpi_state = t->state;
   i->tcpi_retransmits = t->retransmits;
-  i->tcpi_probes = (uint8_t)(t->keepalive_probes + t->persist_backoff);
+  i->tcpi_probes = (uint8_t)(t->keepalive_probes + t->persist_probes);
   i->tcpi_backoff = t->backoff;
   i->tcpi_options = (uint8_t)((t->ts_ok ? SN_TCPI_OPT_TIMESTAMPS : 0) |
                               (t->sack_ok ? SN_TCPI_OPT_SACK : 0) |

@@ -284,6 +284,10 @@ int cmd_transfer(int argc, char **argv) {
     sn_stack_dump_counters(t.a, stdout);
     printf("\n== Counters of B\n");
     sn_stack_dump_counters(t.b, stdout);
+    printf("\n== Connections of A\n");
+    sn_stack_dump_connections(t.a, stdout);
+    printf("\n== Connections of B\n");
+    sn_stack_dump_connections(t.b, stdout);
   }
   if (cap)
     sn_capture_close(cap);
