@@ -91,9 +91,8 @@
   X(TcpExtTCPSYNChallenge, "challenge ACKs sent for a SYN")                   \
   X(TcpExtTCPACKSkippedChallenge, "challenge ACKs suppressed by the limits")  \
   X(TcpExtPAWSEstab, "segments rejected by PAWS (RFC 7323)")                  \
-  X(TcpExtTCPAbortOnData, "connections reset: data after close()")            \
+  X(TcpExtTCPAbortOnData, "connections reset: data after close(), or SO_LINGER 0") \
   X(TcpExtTCPAbortOnClose, "connections reset: close() with unread data")    \
-  X(TcpExtTCPAbortOnLinger, "connections reset: SO_LINGER 0")                 \
   X(TcpExtTCPAbortOnTimeout, "connections aborted: retransmissions exhausted")\
   X(TcpExtTCPKeepAliveTimeouts, "connections aborted: keepalive unanswered") \
   X(SnTcpKeepAliveProbes, "keepalive probes sent")                            \

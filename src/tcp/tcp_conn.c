@@ -137,6 +137,23 @@ struct sn_tcb *sn_tcb_new(struct sn_stack *st) {
   return tcb;
 }
 
+void sn_tcb_inherit(struct sn_tcb *dst, const struct sn_tcb *src) {
+  dst->rcvbuf_limit = src->rcvbuf_limit;
+  dst->sndbuf_limit = src->sndbuf_limit;
+  dst->rcvbuf_locked = src->rcvbuf_locked;
+  dst->sndbuf_locked = src->sndbuf_locked;
+  dst->nodelay = src->nodelay;
+  dst->cork = src->cork;
+  dst->keepalive = src->keepalive;
+  dst->keep_idle = src->keep_idle;
+  dst->keep_intvl = src->keep_intvl;
+  dst->keep_cnt = src->keep_cnt;
+  dst->user_mss = src->user_mss;
+  dst->linger_zero = src->linger_zero;
+  dst->cc = src->cc;
+  dst->user_timeout_ns = src->user_timeout_ns;
+}
+
 void sn_tcb_init(struct sn_tcb *tcb) {
   struct sn_stack *st = tcb->st;
   const struct sn_config *c = &st->cfg;

@@ -69,6 +69,9 @@ void sn_tcp_reap(struct sn_stack *st);
 static inline bool sn_tcb_orphan(const struct sn_tcb *tcb) { return !tcb->sock; }
 /* Wake the socket of tcb, if any. */
 void sn_tcp_wake(struct sn_tcb *tcb);
+/* Copy the socket options a TCB carries (buffers, NODELAY, CORK,
+ * keepalive, TCP_MAXSEG, SO_LINGER, CC, TCP_USER_TIMEOUT). */
+void sn_tcb_inherit(struct sn_tcb *dst, const struct sn_tcb *src);
 /* Set up buffers, options defaults and the CC for a new TCB. */
 void sn_tcb_init(struct sn_tcb *tcb);
 /* Trace "tcp <name>" with the connection's id and addresses. */

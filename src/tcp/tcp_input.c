@@ -782,11 +782,9 @@ static void sync_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   }
   if (!text_input(tcb, seg, seg->seq))
     return;
-  if (tcb->state == SN_TCP_TIME_WAIT) {
-    tcb->ack_now = 1;
-  } else {
-    fin_input(tcb);
-  }
+  /* (An ACK that took CLOSING to TIME-WAIT is not answered: RFC 9293
+   * §3.10.7.4 and Linux ACK only a FIN there.) */
+  fin_input(tcb);
   sn_tcp_output(tcb);
 }
 

@@ -62,7 +62,20 @@ int sn_tcp_usr_connect(struct sn_sock *s, uint32_t addr, uint16_t port) {
         s->so_error = 0;
         return -err;
       }
-      return -EISCONN; /* a finished connection cannot be reused */
+      /* The last attempt or connection is over: start afresh, keeping
+       * the options, as Linux allows on a closed socket. */
+      {
+        struct sn_tcb *fresh = sn_tcb_new(s->st);
+        if (!fresh)
+          return -ENOMEM;
+        sn_tcb_inherit(fresh, tcb);
+        fresh->sock = s;
+        s->tcb = fresh;
+        tcb->sock = NULL;
+        sn_tcb_release(tcb);
+        tcb = fresh;
+      }
+      break;
     default:
       return -EISCONN;
     }
@@ -371,7 +384,8 @@ void sn_tcp_usr_close(struct sn_sock *s) {
   }
   if (tcb->linger_zero || tcb->rcvbuf.len) {
     /* RFC 2525 §2.17: unread data (or SO_LINGER 0) means RST, not FIN. */
-    sn_count(st, tcb->linger_zero ? SN_CTR_TcpExtTCPAbortOnLinger
+    /* Linux counts SO_LINGER 0 as TCPAbortOnData. */
+    sn_count(st, tcb->linger_zero ? SN_CTR_TcpExtTCPAbortOnData
                                   : SN_CTR_TcpExtTCPAbortOnClose);
     if (tcb->state != SN_TCP_TIME_WAIT)
       sn_tcp_send_rst(tcb, tcb->linger_zero ? "RST: close() with SO_LINGER 0"

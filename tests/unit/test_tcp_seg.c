@@ -28,8 +28,10 @@ static size_t build(uint8_t *seg, uint8_t flags, const uint8_t *opt,
   seg[13] = flags;
   sn_put16(seg + 14, 29200);
   sn_put16(seg + 18, 7); /* urgent pointer */
-  memcpy(seg + 20, opt, optlen);
-  memcpy(seg + hlen, data, dlen);
+  if (optlen)
+    memcpy(seg + 20, opt, optlen);
+  if (dlen)
+    memcpy(seg + hlen, data, dlen);
   uint32_t sum = sn_csum_pseudo4(SRC, DST, 6, (uint16_t)(hlen + dlen));
   sn_put16(seg + 16, sn_csum_fold(sn_csum_partial(seg, hlen + dlen, sum)));
   return hlen + dlen;
