@@ -108,7 +108,9 @@ enum sn_profile { SN_PROFILE_LINUX = 0, SN_PROFILE_RFC = 1 };
   X(tcp_slow_start_after_idle, 1, 1, 0, 1, "bool",                             \
     "restart slow start after an idle RTO (RFC 5681 4.1)")                     \
   X(tcp_reordering, 3, 3, 1, 300, "segments",                                  \
-    "duplicate ACKs that trigger fast retransmit")
+    "duplicate ACKs that trigger fast retransmit")                             \
+  X(tcp_recovery, 1, 0, 0, 1, "bool",                                          \
+    "RACK time-based loss detection (RFC 8985); 0: RFC 6675 DupThresh")
 
 /* X(name, n, linux(a,b,c), rfc(a,b,c), min, max, unit, description) */
 #define SN_VKNOBS(X)                                                           \
@@ -121,7 +123,7 @@ enum sn_profile { SN_PROFILE_LINUX = 0, SN_PROFILE_RFC = 1 };
 
 /* X(name, linux, rfc, description): text knobs (up to 15 characters). */
 #define SN_SKNOBS(X)                                                           \
-  X(tcp_congestion_control, "reno", "reno",                                    \
+  X(tcp_congestion_control, "cubic", "reno",                                   \
     "congestion control of new connections")
 
 #define SN_CFG_SCALAR_(name, l, r, lo, hi, unit, desc) int64_t name;

@@ -151,6 +151,8 @@ int sn_close(struct sn_stack *st, int sd);
 struct sn_tcp_info {
   uint8_t tcpi_state;        /* RFC 9293 state, 0 CLOSED .. 10 TIME-WAIT
                                 (this stack's order, see sn_tcp_state_str) */
+  uint8_t tcpi_ca_state;     /* 0 Open, 1 Disorder, 2 CWR, 3 Recovery,
+                                4 Loss (Linux's values) */
   uint8_t tcpi_retransmits;  /* consecutive timeouts */
   uint8_t tcpi_probes;       /* unanswered zero-window/keepalive probes */
   uint8_t tcpi_backoff;

@@ -72,9 +72,19 @@ struct sn_ooo {
   uint32_t clock;
 };
 
+/* Congestion states, as Linux names them (TCP_INFO's tcpi_ca_state). */
+enum sn_ca_state {
+  SN_CA_OPEN = 0,     /* nothing amiss */
+  SN_CA_DISORDER = 1, /* duplicate ACKs or SACKs: maybe reordering */
+  SN_CA_CWR = 2,      /* reducing after an ECN signal */
+  SN_CA_RECOVERY = 3, /* fast recovery after a loss */
+  SN_CA_LOSS = 4,     /* after a retransmission timeout */
+};
+
 /* The per-connection deadlines multiplexed onto one wheel timer. */
 enum sn_tcp_timer {
   SN_TT_RTO,       /* retransmission (SYN, SYN-ACK, data, FIN) */
+  SN_TT_REORDER,   /* RACK: a segment may be lost once this passes */
   SN_TT_PERSIST,   /* zero-window probe */
   SN_TT_DELACK,    /* delayed ACK */
   SN_TT_KEEPALIVE, /* keepalive idle / probe interval */
@@ -148,11 +158,23 @@ struct sn_tcb {
   /* Congestion control. */
   const struct sn_cc_ops *cc;
   struct sn_cc_state ccs;
-  uint32_t dupacks;
+  uint8_t ca_state;               /* enum sn_ca_state */
+  uint32_t dupacks;               /* duplicate ACKs (no SACK) */
   uint32_t lt_sent;               /* RFC 3042: new segments sent on the
                                      first duplicate ACKs */
-  sn_seq_t recover;               /* NewReno: snd_max when recovery began */
-  uint32_t sacked_out, lost_out, retrans_out;
+  sn_seq_t recover;               /* SND.MAX when recovery or loss began */
+  uint32_t sacked_out, lost_out, retrans_out; /* segments, as Linux */
+  uint32_t prior_cwnd;            /* PRR: cwnd when recovery began */
+  uint32_t prr_delivered;         /* PRR: segments delivered since */
+  uint32_t prr_out;               /* PRR: segments sent since */
+  struct {
+    uint64_t mstamp;              /* send time of the most recently sent
+                                     segment known delivered (RFC 8985) */
+    sn_seq_t end_seq;             /* its end */
+    uint64_t rtt;                 /* RTT of the latest delivery, ns */
+    bool reord_seen;              /* reordering observed on this path */
+  } rack;
+  sn_seq_t high_sacked;           /* highest SACKed sequence number */
   uint64_t idle_since;
 
   /* ACK generation. */
@@ -184,7 +206,6 @@ struct sn_tcb {
   unsigned nodelay : 1, cork : 1, keepalive : 1;
   unsigned ack_now : 1;           /* an ACK must go out */
   unsigned delack_pingpong : 1;   /* interactive: delay ACKs */
-  unsigned in_recovery : 1;
   unsigned queued_accept : 1;     /* on its listener's accept queue */
   unsigned in_hash : 1;
   unsigned data_rcvd : 1;         /* any payload ever received */

@@ -10,7 +10,7 @@
 
 #define SN_CC_MAX 8
 
-static const struct sn_cc_ops *registry[SN_CC_MAX] = {&sn_cc_reno};
+static const struct sn_cc_ops *registry[SN_CC_MAX] = {&sn_cc_reno, &sn_cc_cubic};
 
 int sn_cc_register(const struct sn_cc_ops *ops) {
   if (!ops || !ops->name || !*ops->name || strlen(ops->name) > 15 ||

@@ -46,7 +46,7 @@ struct sn_cc_ops {
 };
 
 /* Register an algorithm; returns 0, -EINVAL (a required hook missing or a
- * bad name), -EEXIST or -ENOSPC. Reno is built in. */
+ * bad name), -EEXIST or -ENOSPC. Reno and CUBIC are built in. */
 int sn_cc_register(const struct sn_cc_ops *ops);
 /* Find by name; NULL if unknown. */
 const struct sn_cc_ops *sn_cc_find(const char *name);
@@ -54,5 +54,6 @@ const struct sn_cc_ops *sn_cc_find(const char *name);
 const char *sn_cc_names(char *buf, unsigned len);
 
 extern const struct sn_cc_ops sn_cc_reno;
+extern const struct sn_cc_ops sn_cc_cubic;
 
 #endif

@@ -141,6 +141,19 @@ void sn_tcp_persist_rearm(struct sn_tcb *tcb);
 void sn_tcp_delack_schedule(struct sn_tcb *tcb);
 const char *sn_tcp_timer_name(int which);
 
+/* tcp_recovery.c */
+/* An acceptable ACK (SEG.ACK <= SND.MAX, not too old): SACK scoreboard,
+ * cumulative ACK, RTT, loss detection, congestion state and window. */
+void sn_tcp_rcv_ack(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+                    bool *fin_acked);
+/* A retransmission timeout: everything outstanding is lost. */
+void sn_tcp_enter_loss(struct sn_tcb *tcb);
+/* RACK's reordering timer fired. */
+void sn_tcp_reorder_timeout(struct sn_tcb *tcb);
+/* Segments left: for PRR's count and limited transmit. */
+void sn_tcp_on_retransmit(struct sn_tcb *tcb);
+void sn_tcp_on_new_data(struct sn_tcb *tcb);
+
 /* tcp_rtt.c */
 void sn_tcp_rtt_sample(struct sn_tcb *tcb, uint64_t rtt_ns);
 uint64_t sn_tcp_rto_now(const struct sn_tcb *tcb); /* with backoff */

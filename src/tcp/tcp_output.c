@@ -349,6 +349,7 @@ static void resend(struct sn_tcb *tcb, struct sn_txseg *r, const char *why) {
   r->tx_count++;
   tcb->total_retrans++;
   sn_count(st, SN_CTR_TcpRetransSegs);
+  sn_tcp_on_retransmit(tcb);
   SN_TCP_TRACE(tcb, "retransmit", SN_TF_U("rseq", r->seq - tcb->iss),
                SN_TF_U("len", data), SN_TF_U("tx", r->tx_count),
                SN_TF_S("why", why));
@@ -427,8 +428,7 @@ static void send_segment(struct sn_tcb *tcb, uint32_t len, bool fin) {
                   : "FIN: the application closed its sending side")
            : "new data the windows allow");
   record_sent(tcb, seq, len + fin, fin ? SN_TXSEG_FIN : 0);
-  if (tcb->dupacks && !tcb->in_recovery)
-    tcb->lt_sent++; /* RFC 3042 limited transmit */
+  sn_tcp_on_new_data(tcb);
   tcb->snd_nxt = seq + len + fin;
   if (sn_seq_gt(tcb->snd_nxt, tcb->snd_max))
     tcb->snd_max = tcb->snd_nxt;

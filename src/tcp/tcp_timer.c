@@ -15,7 +15,7 @@
 #include "tcp/tcp_impl.h"
 
 static const char *const timer_names[SN_TT__COUNT] = {
-    "rto", "persist", "delack", "keepalive", "state"};
+    "rto", "reorder", "persist", "delack", "keepalive", "state"};
 
 const char *sn_tcp_timer_name(int which) {
   return (unsigned)which < SN_TT__COUNT ? timer_names[which] : "?";
@@ -144,33 +144,9 @@ static void data_timeout(struct sn_tcb *tcb) {
   if (!tcb->retransmits) /* RFC 6298 (5.4)-(5.6): a run of timeouts starts */
     tcb->first_retrans_ns = tcb->txq.v[tcb->txq.head].sent_ns;
   sn_count(st, SN_CTR_TcpExtTCPTimeouts);
-  struct sn_cc_state *s = &tcb->ccs;
-  if (tcb->retransmits == 0) {
-    s->in_flight = sn_tcp_in_flight(tcb) + tcb->sacked_out;
-    s->ssthresh = tcb->cc->ssthresh(s);
-  }
-  s->cwnd = 1; /* the loss window */
-  s->cwnd_cnt = 0;
-  if (tcb->cc->on_rto)
-    tcb->cc->on_rto(s);
-  SN_TCP_TRACE(tcb, "cwnd", SN_TF_U("cwnd", s->cwnd),
-               SN_TF_U("ssthresh", s->ssthresh),
-               SN_TF_S("why", "retransmission timeout"));
   /* Everything outstanding is presumed lost and will be resent in order
    * as the window reopens. */
-  tcb->in_recovery = 0;
-  tcb->dupacks = 0;
-  tcb->lt_sent = 0;
-  tcb->sacked_out = 0;
-  tcb->lost_out = 0;
-  tcb->retrans_out = 0;
-  struct sn_txq *q = &tcb->txq;
-  for (uint32_t i = 0; i < q->n; i++) {
-    struct sn_txseg *r = &q->v[(q->head + i) & (q->cap - 1)];
-    r->flags = (uint8_t)((r->flags & ~(SN_TXSEG_SACKED | SN_TXSEG_RETRANS)) |
-                         SN_TXSEG_LOST);
-    tcb->lost_out++;
-  }
+  sn_tcp_enter_loss(tcb);
   tcb->rtt_start = SN_TCP_UNTIMED; /* Karn: no sample from a retransmission */
   /* The head is marked lost: resending it counts it in retrans_out. */
   sn_tcp_retransmit_head(tcb, "retransmission timeout");
@@ -331,7 +307,8 @@ void sn_tcp_timer_fire(struct sn_timer *t) {
   struct sn_tcb *tcb = SN_CONTAINER_OF(t, struct sn_tcb, timer);
   uint64_t now = tcb->st->now;
   static void (*const handlers[SN_TT__COUNT])(struct sn_tcb *) = {
-      rto_fired, persist_fired, delack_fired, keepalive_fired, state_fired};
+      rto_fired, sn_tcp_reorder_timeout, persist_fired, delack_fired,
+      keepalive_fired, state_fired};
   for (int i = 0; i < SN_TT__COUNT; i++) {
     if (!tcb->deadline[i] || tcb->deadline[i] > now)
       continue;

@@ -640,6 +640,7 @@ int sn_tcp_usr_info(struct sn_sock *s, struct sn_tcp_info *i) {
   if (!t)
     return 0;
   i->tcpi_state = t->state;
+  i->tcpi_ca_state = t->ca_state;
   i->tcpi_retransmits = t->retransmits;
   i->tcpi_probes = (uint8_t)(t->keepalive_probes + t->persist_probes);
   i->tcpi_backoff = t->backoff;

@@ -33,6 +33,14 @@ static uint32_t count_segs(struct tf *f) {
   return n;
 }
 
+/* The loss tests below are about Reno (RFC 5681): pick it by name. */
+static void tt_init_reno(struct tt *t) {
+  struct sn_config c;
+  sn_config_default(&c, SN_PROFILE_LINUX);
+  assert_int_equal(sn_config_set(&c, "tcp_congestion_control", "reno"), 0);
+  tt_init(t, &c);
+}
+
 /* An open connection with `bytes` queued to send (at most what the send
  * buffer takes: 40 segments' worth by default). */
 static struct tf open_conn(struct tt *t, struct tf_opts o, uint32_t bytes) {
@@ -58,7 +66,7 @@ static void test_initial_window_linux(void **state) {
   assert_int_equal(i.tcpi_snd_cwnd, 10);
   assert_int_equal(i.tcpi_snd_ssthresh, SN_CC_SSTHRESH_INF);
   assert_int_equal(i.tcpi_unacked, 10);
-  assert_string_equal(i.tcpi_ca_name, "reno");
+  assert_string_equal(i.tcpi_ca_name, "cubic"); /* Linux's default */
   tt_free(&t);
 }
 
@@ -177,7 +185,7 @@ static void test_rwnd_limits(void **state) {
 static void test_fast_retransmit_and_limited_transmit(void **state) {
   (void)state;
   struct tt t;
-  tt_init(&t, NULL);
+  tt_init_reno(&t);
   struct tf f = open_conn(&t, TF_PLAIN, 200000);
   assert_int_equal(count_segs(&f), 10);
   tt_wait(&t, RTT);
@@ -195,12 +203,18 @@ static void test_fast_retransmit_and_limited_transmit(void **state) {
   assert_int_equal(i.tcpi_total_retrans, 1);
   assert_int_equal(sn_stack_counter(t.st, SN_CTR_TcpExtTCPFastRetrans), 1);
   assert_int_equal(sn_stack_counter(t.st, SN_CTR_TcpExtTCPRenoRecovery), 1);
-  /* cwnd = 5 + 3 = 8 against a flight of 12: dup ACKs 4..7 send
-   * nothing, 8 .. 11 one new segment each. */
+  /* Proportional rate reduction (RFC 6937, as Linux computes it): while
+   * the flight exceeds ssthresh, sends follow ssthresh / prior cwnd = 5/10
+   * of the segments delivered, so dup ACKs 5 and 7 release one segment
+   * each; once the flight is down to ssthresh (dup ACK 9), one goes out
+   * per segment delivered (10 and 11). The same four segments (12..15)
+   * as RFC 5681's inflation, spread across the round trip. */
+  static const bool sends[12] = {[5] = true, [7] = true, [10] = true,
+                                 [11] = true};
   uint32_t next = 12;
   for (int d = 4; d <= 11; d++) {
     tf_ack(&f, 0, 65535);
-    if (d < 8) {
+    if (!sends[d]) {
       tt_expect_none(&t);
     } else {
       expect_seg(&f, next * MSS);
@@ -226,7 +240,7 @@ static void test_fast_retransmit_and_limited_transmit(void **state) {
 static void test_newreno_partial_ack(void **state) {
   (void)state;
   struct tt t;
-  tt_init(&t, NULL);
+  tt_init_reno(&t);
   struct tf f = open_conn(&t, TF_PLAIN, 200000);
   assert_int_equal(count_segs(&f), 10);
   tt_wait(&t, RTT);
@@ -245,7 +259,8 @@ static void test_newreno_partial_ack(void **state) {
   tf_ack(&f, 5 * MSS, 65535);
   expect_seg(&f, 5 * MSS);
   assert_int_equal(tf_info(&f).tcpi_total_retrans, 2);
-  assert_int_equal(sn_stack_counter(t.st, SN_CTR_TcpExtTCPFastRetrans), 1);
+  /* Linux counts every retransmission sent in recovery as a fast one. */
+  assert_int_equal(sn_stack_counter(t.st, SN_CTR_TcpExtTCPFastRetrans), 2);
   count_segs(&f);
   /* Dup ACKs for 10 and 11 (and whatever followed): no new fast
    * retransmit while in recovery. */
@@ -255,7 +270,7 @@ static void test_newreno_partial_ack(void **state) {
   struct tt_seg s;
   while (tt_next(&t, &s))
     assert_true(tf_sq(&f, s.s.seq) >= 12 * MSS);
-  assert_int_equal(sn_stack_counter(t.st, SN_CTR_TcpExtTCPFastRetrans), 1);
+  assert_int_equal(sn_stack_counter(t.st, SN_CTR_TcpExtTCPFastRetrans), 2);
   tt_wait(&t, RTT);
   tf_ack(&f, 12 * MSS, 65535);
   struct sn_tcp_info i = tf_info(&f);
@@ -269,7 +284,7 @@ static void test_newreno_partial_ack(void **state) {
 static void test_congestion_avoidance(void **state) {
   (void)state;
   struct tt t;
-  tt_init(&t, NULL);
+  tt_init_reno(&t);
   struct tf f = open_conn(&t, TF_PLAIN, 500000);
   count_segs(&f);
   tt_wait(&t, RTT);
@@ -282,8 +297,10 @@ static void test_congestion_avoidance(void **state) {
   assert_int_equal(tf_info(&f).tcpi_snd_cwnd, 5);
   uint32_t acked = 12;
   assert_int_equal(count_segs(&f), 1);
-  /* Acknowledge segment by segment: cwnd 5 -> 6 after 5 ACKs, -> 7 after
-   * 6 more. */
+  /* Acknowledge segment by segment. The ACK that ended recovery delivered
+   * one segment (the retransmission; the others were counted as their
+   * duplicate ACKs came) and, as in Linux, counts towards the next
+   * increase: cwnd 5 -> 6 after 4 more ACKs, -> 7 after 6 more. */
   uint32_t cw[11];
   for (int k = 0; k < 11; k++) {
     tt_wait(&t, TT_MS);
@@ -292,10 +309,10 @@ static void test_congestion_avoidance(void **state) {
     count_segs(&f);
     cw[k] = tf_info(&f).tcpi_snd_cwnd;
   }
-  assert_int_equal(cw[3], 5);
-  assert_int_equal(cw[4], 6);
-  assert_int_equal(cw[9], 6);
-  assert_int_equal(cw[10], 7);
+  assert_int_equal(cw[2], 5);
+  assert_int_equal(cw[3], 6);
+  assert_int_equal(cw[8], 6);
+  assert_int_equal(cw[9], 7);
   assert_int_equal(tf_info(&f).tcpi_snd_ssthresh, 5);
   tt_free(&t);
 }
@@ -305,7 +322,7 @@ static void test_congestion_avoidance(void **state) {
 static void test_rto_loss_window(void **state) {
   (void)state;
   struct tt t;
-  tt_init(&t, NULL);
+  tt_init_reno(&t);
   struct tf f = open_conn(&t, TF_PLAIN, 100000);
   assert_int_equal(count_segs(&f), 10);
   uint64_t sent = t.now;
@@ -338,6 +355,60 @@ static void test_rto_loss_window(void **state) {
 }
 
 /* 10. TCP_INFO ------------------------------------------------------------- */
+
+/* SACK, RACK, PRR and CUBIC together, as Linux runs them (the PRR
+ * slow-start case): 10 segments of 1000 bytes, the first lost. Three SACKs
+ * mark it lost (RACK: no reordering seen, DupThresh SACKed), recovery
+ * starts with CUBIC's ssthresh 10 x 0.7 = 7 and PRR's cwnd 7, one
+ * segment goes out per segment SACKed, and the ACK that covers the
+ * retransmission ends recovery with cwnd 7. */
+static void test_sack_recovery_prr_cubic(void **state) {
+  (void)state;
+  struct tt t;
+  tt_init(&t, NULL);
+  struct tf f;
+  struct tf_opts o = {1000, false, true, 7, 32792};
+  tf_accept(&f, &t, -1, o, RTT);
+  assert_int_equal(tf_app_send(&f, 0, 10000), 10000);
+  assert_int_equal(count_segs(&f), 10);
+  tt_wait(&t, 110 * TT_MS);
+  for (uint32_t k = 2; k <= 4; k++) {
+    uint32_t blk[2] = {1000, k * 1000};
+    tf_ack_sack(&f, 0, 320, 1, blk);
+    if (k < 4) {
+      tt_expect_none(&t);
+      assert_int_equal(tf_info(&f).tcpi_ca_state, 1); /* Disorder */
+    }
+    tt_wait(&t, 10 * TT_MS);
+  }
+  struct tt_seg r = tf_expect(&f); /* the fast retransmission */
+  assert_int_equal(tf_sq(&f, r.s.seq), 0);
+  assert_int_equal(r.s.len, 1000);
+  struct sn_tcp_info i = tf_info(&f);
+  assert_int_equal(i.tcpi_ca_state, 3); /* Recovery */
+  assert_int_equal(i.tcpi_snd_cwnd, 7);
+  assert_int_equal(i.tcpi_snd_ssthresh, 7);
+  assert_int_equal(tf_app_send(&f, 10000, 7000), 7000);
+  tt_expect_none(&t);
+  for (uint32_t k = 5; k <= 10; k++) {
+    uint32_t blk[2] = {1000, k * 1000};
+    tf_ack_sack(&f, 0, 320, 1, blk);
+    struct tt_seg n = tf_expect(&f); /* one new segment per SACK */
+    assert_int_equal(tf_sq(&f, n.s.seq), (k + 5) * 1000);
+    tt_expect_none(&t);
+    tt_wait(&t, 10 * TT_MS);
+  }
+  tf_ack(&f, 10000, 320);
+  struct tt_seg n = tf_expect(&f);
+  assert_int_equal(tf_sq(&f, n.s.seq), 16000);
+  assert_int_equal(n.s.flags, SN_TCP_ACK | SN_TCP_PSH);
+  i = tf_info(&f);
+  assert_int_equal(i.tcpi_ca_state, 0); /* Open */
+  assert_int_equal(i.tcpi_snd_cwnd, 7);
+  assert_int_equal(i.tcpi_snd_ssthresh, 7);
+  assert_int_equal(sn_stack_counter(t.st, SN_CTR_TcpExtTCPSackRecovery), 1);
+  tt_free(&t);
+}
 
 static void test_tcp_info_fields(void **state) {
   (void)state;
@@ -389,6 +460,7 @@ int main(void) {
       cmocka_unit_test(test_rwnd_limits),
       cmocka_unit_test(test_fast_retransmit_and_limited_transmit),
       cmocka_unit_test(test_newreno_partial_ack),
+      cmocka_unit_test(test_sack_recovery_prr_cubic),
       cmocka_unit_test(test_congestion_avoidance),
       cmocka_unit_test(test_rto_loss_window),
       cmocka_unit_test(test_tcp_info_fields),
