@@ -38,6 +38,10 @@ enum sn_profile { SN_PROFILE_LINUX = 0, SN_PROFILE_RFC = 1 };
     "packets one unresolved address may queue")                                \
   X(neigh_gc_thresh3, 1024, 1024, 4, 1048576, "entries",                       \
     "largest number of ARP cache entries")                                     \
+  X(route_min_pmtu, 552, 68, 68, 65535, "bytes",                               \
+    "smallest path MTU an ICMP message may impose (RFC 1191)")                 \
+  X(route_mtu_expires, 600, 600, 1, 86400, "s",                                \
+    "how long a learned path MTU is kept (RFC 1191 §6.3: 10 minutes)")         \
   X(icmp_msgs_per_sec, 1000, 1000, 0, 1000000, "msgs/s",                       \
     "ICMP errors per second the stack may send (0 = no limit)")                        \
   X(icmp_msgs_burst, 50, 50, 1, 1000000, "msgs",                               \

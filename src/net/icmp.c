@@ -168,8 +168,10 @@ static void error_in(struct sn_stack *st, const struct sn_icmp_msg *m) {
   q.payload_len = 8;
   if (!sn_is_local_addr(st, q.src))
     return;
+  /* The transports check that the error is about something they sent
+   * before they believe it (and learn a path MTU from it, RFC 1191). */
   if (q.proto == SN_IPPROTO_UDP)
-    sn_udp_icmp_error(st, &q, m->type, m->code);
+    sn_udp_icmp_error(st, &q, m->type, m->code, m->mtu);
   else if (q.proto == SN_IPPROTO_TCP)
     sn_tcp_icmp_error(st, &q, m->type, m->code, m->mtu);
 }

@@ -298,7 +298,7 @@ int sn_route_lookup(const struct sn_stack *st, uint32_t dst,
     out->ifindex = SN_LOOPBACK_IFINDEX;
     out->nexthop = dst;
     out->src = dst;
-    out->mtu = st->netifs[SN_LOOPBACK_IFINDEX].mtu;
+    out->mtu = out->if_mtu = st->netifs[SN_LOOPBACK_IFINDEX].mtu;
     return 0;
   }
   const struct sn_route *best = NULL;
@@ -312,7 +312,12 @@ int sn_route_lookup(const struct sn_stack *st, uint32_t dst,
     return -ENETUNREACH;
   out->ifindex = best->ifindex;
   out->nexthop = best->gw ? best->gw : dst;
-  out->mtu = st->netifs[best->ifindex].mtu;
+  out->mtu = out->if_mtu = st->netifs[best->ifindex].mtu;
+  for (int i = 0; i < SN_PMTU_SLOTS; i++) {
+    const struct sn_pmtu *p = &st->pmtu[i];
+    if (p->dst == dst && p->expires > st->now && p->mtu < out->mtu)
+      out->mtu = p->mtu;
+  }
   /* Source: an address of the outgoing interface, preferring one on the
    * destination's (or gateway's) subnet. */
   out->src = 0;
@@ -330,4 +335,29 @@ int sn_route_lookup(const struct sn_stack *st, uint32_t dst,
   if (!out->src)
     return -ENETUNREACH;
   return 0;
+}
+
+uint32_t sn_pmtu_update(struct sn_stack *st, uint32_t dst, uint32_t mtu) {
+  if (mtu < (uint32_t)st->cfg.route_min_pmtu)
+    mtu = (uint32_t)st->cfg.route_min_pmtu;
+  struct sn_pmtu *slot = &st->pmtu[0];
+  for (int i = 0; i < SN_PMTU_SLOTS; i++) {
+    struct sn_pmtu *p = &st->pmtu[i];
+    if (p->dst == dst) {
+      slot = p;
+      break;
+    }
+    if (p->expires < slot->expires)
+      slot = p; /* empty or oldest */
+  }
+  struct sn_route_result rt;
+  if (sn_route_lookup(st, dst, &rt) == 0 && mtu >= rt.if_mtu) {
+    slot->dst = 0; /* no smaller than the interface: nothing to learn */
+    return rt.if_mtu;
+  }
+  slot->dst = dst;
+  slot->mtu = mtu;
+  slot->expires = st->now + (uint64_t)st->cfg.route_mtu_expires * SN_NSEC_PER_SEC;
+  SN_TRACE(st, ip, "pmtu", SN_TF_IP("dst", dst), SN_TF_U("mtu", mtu));
+  return mtu;
 }

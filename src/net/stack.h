@@ -53,6 +53,14 @@ struct sn_route {
 
 struct sn_sock;
 
+/* A path MTU learned from ICMP "fragmentation needed" (RFC 1191). */
+#define SN_PMTU_SLOTS 64
+struct sn_pmtu {
+  uint32_t dst;      /* 0: empty */
+  uint32_t mtu;      /* bytes */
+  uint64_t expires;  /* ns */
+};
+
 struct sn_stack {
   char name[32];
   struct sn_config cfg;
@@ -76,6 +84,7 @@ struct sn_stack {
   int nroutes;
 
   struct sn_pbuf *loop_head, *loop_tail; /* packets to ourselves */
+  struct sn_pmtu pmtu[SN_PMTU_SLOTS];
   uint16_t ip_id;
 
   struct sn_arp arp;
@@ -139,10 +148,16 @@ struct sn_route_result {
   int ifindex;
   uint32_t nexthop;
   uint32_t src;
-  uint32_t mtu;
+  uint32_t mtu;      /* the path's: the interface's, or less if learned */
+  uint32_t if_mtu;   /* the interface's */
 };
 /* Returns 0 or -ENETUNREACH. */
 int sn_route_lookup(const struct sn_stack *st, uint32_t dst,
                     struct sn_route_result *out);
+
+/* RFC 1191: the path to dst carries at most mtu bytes (raised to
+ * route_min_pmtu, kept route_mtu_expires seconds). Returns the MTU now
+ * in force for dst. */
+uint32_t sn_pmtu_update(struct sn_stack *st, uint32_t dst, uint32_t mtu);
 
 #endif

@@ -99,20 +99,28 @@ void sn_udp_input(struct sn_stack *st, int ifindex, const struct sn_ip4 *ip) {
 /* RFC 1122 §4.1.3.3: pass ICMP errors up; Linux reports them only on
  * connected sockets, as errors of the next call. */
 void sn_udp_icmp_error(struct sn_stack *st, const struct sn_ip4 *q,
-                       uint8_t type, uint8_t code) {
+                       uint8_t type, uint8_t code, uint16_t mtu) {
   uint16_t sport = sn_get16(q->payload), dport = sn_get16(q->payload + 2);
-  struct sn_sock *s = NULL;
+  struct sn_sock *s = NULL, *bound = NULL;
   for (struct sn_sock *c = sn_ports_first(&st->udp_ports, sport); c;
-       c = c->port_next)
-    if (c->lport == sport && c->connected && c->raddr == q->dst &&
-        c->rport == dport && (c->laddr == 0 || c->laddr == q->src))
+       c = c->port_next) {
+    if (c->lport != sport || (c->laddr && c->laddr != q->src))
+      continue;
+    bound = c;
+    if (c->connected && c->raddr == q->dst && c->rport == dport)
       s = c;
-  if (!s || type != SN_ICMP_DEST_UNREACH)
+  }
+  if (type != SN_ICMP_DEST_UNREACH || !bound)
+    return;
+  if (code == SN_ICMP_UNREACH_FRAG) {
+    sn_pmtu_update(st, q->dst, mtu); /* RFC 1191 */
+    return;
+  }
+  if (!s)
     return;
   int err = code == SN_ICMP_UNREACH_PORT    ? ECONNREFUSED
             : code == SN_ICMP_UNREACH_PROTO ? ENOPROTOOPT
             : code == SN_ICMP_UNREACH_NET   ? ENETUNREACH
-            : code == SN_ICMP_UNREACH_FRAG  ? EMSGSIZE
                                             : EHOSTUNREACH;
   SN_TRACE(st, udp, "error", SN_TF_I("sd", s->sd), SN_TF_I("errno", err));
   sn_sock_set_error(s, err);

@@ -18,7 +18,7 @@ void sn_udp_input(struct sn_stack *st, int ifindex, const struct sn_ip4 *ip);
 /* An ICMP error quoting a UDP datagram we sent: quoted is the quoted IP
  * header and the first 8 bytes of its payload. */
 void sn_udp_icmp_error(struct sn_stack *st, const struct sn_ip4 *quoted,
-                       uint8_t type, uint8_t code);
+                       uint8_t type, uint8_t code, uint16_t mtu);
 
 /* Send len bytes from s to (dst, dport). Returns len or a negative errno. */
 long sn_udp_output(struct sn_stack *st, struct sn_sock *s, uint32_t dst,

@@ -311,7 +311,8 @@ uint32_t sn_tcp_ts_now(const struct sn_tcb *tcb) {
 
 uint16_t sn_tcp_adv_mss(struct sn_stack *st, uint32_t raddr, uint16_t user_mss) {
   struct sn_route_result rt;
-  uint32_t mtu = sn_route_lookup(st, raddr, &rt) == 0 ? rt.mtu : 1500;
+  /* RFC 6691: from the interface, even when a smaller path MTU is known. */
+  uint32_t mtu = sn_route_lookup(st, raddr, &rt) == 0 ? rt.if_mtu : 1500;
   uint32_t mss = mtu - SN_IP_HLEN - SN_TCP_HLEN;
   if (user_mss && user_mss < mss)
     mss = user_mss;

@@ -148,6 +148,9 @@ void sn_tcp_rcv_ack(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
                     bool *fin_acked);
 /* A retransmission timeout: everything outstanding is lost. */
 void sn_tcp_enter_loss(struct sn_tcb *tcb);
+/* The path MTU fell (ICMP fragmentation needed): a smaller MSS, and the
+ * segments now too long resent at once. */
+void sn_tcp_mtu_reduced(struct sn_tcb *tcb);
 /* RACK's reordering timer fired. */
 void sn_tcp_reorder_timeout(struct sn_tcb *tcb);
 /* Segments left: for PRR's count and limited transmit. */

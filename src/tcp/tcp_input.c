@@ -726,17 +726,27 @@ void sn_tcp_input(struct sn_stack *st, int ifindex, const struct sn_ip4 *ip) {
 
 void sn_tcp_icmp_error(struct sn_stack *st, const struct sn_ip4 *quoted,
                        uint8_t type, uint8_t code, uint16_t mtu) {
-  (void)mtu;
   uint16_t sport = sn_get16(quoted->payload), dport = sn_get16(quoted->payload + 2);
   struct sn_tcb *tcb = sn_tcb_lookup(st, quoted->src, sport, quoted->dst, dport);
   if (!tcb || type != SN_ICMP_DEST_UNREACH)
     return;
+  /* RFC 5927 §4.1: believe an error only if it quotes a sequence number
+   * we have in flight. */
+  sn_seq_t seq = sn_get32(quoted->payload + 4);
+  if (tcb->state != SN_TCP_SYN_SENT && !sn_seq_in(seq, tcb->snd_una, tcb->snd_max)) {
+    SN_TCP_TRACE(tcb, "icmp-ignored", SN_TF_U("seq", seq),
+                 SN_TF_S("why", "quotes a sequence number not in flight"));
+    return;
+  }
+  if (code == SN_ICMP_UNREACH_FRAG) {
+    sn_pmtu_update(st, tcb->raddr, mtu); /* RFC 1191 */
+    sn_tcp_mtu_reduced(tcb);
+    return;
+  }
   int err = code == SN_ICMP_UNREACH_PORT || code == SN_ICMP_UNREACH_PROTO
                 ? ECONNREFUSED
             : code == SN_ICMP_UNREACH_NET ? ENETUNREACH
                                           : EHOSTUNREACH;
-  if (code == SN_ICMP_UNREACH_FRAG)
-    return; /* path MTU discovery: not yet */
   SN_TCP_TRACE(tcb, "icmp-error", SN_TF_I("errno", err));
   /* RFC 1122 §4.2.3.9: soft errors, except while opening (Linux aborts a
    * SYN-SENT connection on them). */

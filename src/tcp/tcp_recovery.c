@@ -507,3 +507,34 @@ void sn_tcp_on_new_data(struct sn_tcb *tcb) {
   else if (tcb->ca_state == SN_CA_DISORDER)
     tcb->lt_sent++; /* RFC 3042 limited transmit */
 }
+
+/* RFC 1191 §6.4 with Linux's tcp_simple_retransmit(): the path MTU fell.
+ * Segments now too long are resent at once in pieces; the window is left
+ * alone (no more data is in the network, only smaller units), but the
+ * connection enters Loss so that they go out in order. */
+void sn_tcp_mtu_reduced(struct sn_tcb *tcb) {
+  uint16_t old = tcb->mss;
+  sn_tcp_update_mss(tcb);
+  SN_TCP_TRACE(tcb, "mss", SN_TF_U("from", old), SN_TF_U("to", tcb->mss),
+               SN_TF_S("why", "ICMP fragmentation needed: the path MTU fell"));
+  if (tcb->mss >= old)
+    return;
+  uint32_t lost = 0;
+  struct sn_txq *q = &tcb->txq;
+  for (uint32_t i = 0; i < q->n; i++) {
+    struct sn_txseg *r = at(q, i);
+    if (r->len - !!(r->flags & SN_TXSEG_FIN) > tcb->mss && !(r->flags & SN_TXSEG_SACKED))
+      lost += mark_lost(tcb, r);
+  }
+  if (!lost)
+    return;
+  if (tcb->ca_state != SN_CA_LOSS) {
+    struct sn_cc_state *s = &tcb->ccs;
+    uint32_t three_quarters = (s->cwnd >> 1) + (s->cwnd >> 2);
+    if (tcb->ca_state < SN_CA_CWR && s->ssthresh < three_quarters)
+      s->ssthresh = three_quarters; /* Linux's tcp_current_ssthresh() */
+    tcb->recover = tcb->snd_max;
+    set_ca(tcb, SN_CA_LOSS, "path MTU fell: resending in smaller segments");
+  }
+  sn_tcp_output(tcb);
+}
