@@ -93,6 +93,8 @@ enum sn_profile { SN_PROFILE_LINUX = 0, SN_PROFILE_RFC = 1 };
   X(tcp_sack, 1, 1, 0, 1, "bool", "offer selective acknowledgements (RFC 2018)") \
   X(tcp_dsack, 1, 1, 0, 1, "bool", "report duplicates with DSACK (RFC 2883)")  \
   X(tcp_window_scaling, 1, 1, 0, 1, "bool", "offer window scaling (RFC 7323)") \
+  X(tcp_ecn, 2, 0, 0, 2, "mode",                                               \
+    "ECN (RFC 3168): 0 off, 1 ask for it and accept it, 2 accept it only")    \
   X(tcp_challenge_ack_limit, 2147483647, 1000, 1, 2147483647, "acks/s",        \
     "challenge ACKs (RFC 5961) per second, stack-wide")                        \
   X(tcp_invalid_ratelimit, 500, 500, 0, 3600000, "ms",                         \

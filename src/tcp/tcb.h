@@ -212,6 +212,10 @@ struct sn_tcb {
   unsigned rcvbuf_locked : 1, sndbuf_locked : 1;
   unsigned linger_zero : 1;
   unsigned dead : 1;              /* released: freed at the next reaping */
+  unsigned ecn_ok : 1;            /* ECN negotiated (RFC 3168 §6.1.1) */
+  unsigned ecn_want : 1;          /* our SYN asked for ECN */
+  unsigned ece_send : 1;          /* congestion seen: ECE on our ACKs */
+  unsigned cwr_send : 1;          /* we reduced: CWR on the next data */
 
   /* Listener only. */
   struct {

@@ -117,6 +117,8 @@ static void syn_sent_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   tcb->irs = seg->seq;
   tcb->rcv_nxt = seg->seq + 1;
   tcb->rcv_adv = tcb->rcv_nxt + tcb->rcv_wnd; /* what our SYN offered */
+  /* RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE and not CWR. */
+  tcb->ecn_ok = tcb->ecn_want && (seg->flags & (SN_TCP_ECE | SN_TCP_CWR)) == SN_TCP_ECE;
   sn_tcp_apply_syn_options(tcb, seg);
   if (ack) {
     tcb->snd_una = seg->ack;
@@ -504,6 +506,14 @@ static bool text_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
   bool had_gap = tcb->ooo.n != 0;
   if (sn_seq_lt(seq, tcb->rcv_nxt))
     quickack_enter(tcb); /* partly a retransmission */
+  if (tcb->ecn_ok && seg->ecn == 3) {
+    /* RFC 3168 §6.1.3: congestion experienced on the way here: echo it
+     * on every ACK until the sender says it reduced, and at once. */
+    if (!tcb->ece_send)
+      SN_TCP_TRACE(tcb, "ecn", SN_TF_S("why", "CE mark received: echoing ECE"));
+    tcb->ece_send = 1;
+    quickack_enter(tcb);
+  }
   uint32_t ready = sn_tcp_rcv_data(tcb, seq, seg->data, seg->len);
   tcb->data_rcvd = 1;
   ack_policy(tcb, seg->len, !in_order || (had_gap && ready));
@@ -603,6 +613,8 @@ static void sync_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   }
   if (tcb->state == SN_TCP_SYN_RECEIVED && !synrcvd_ack(tcb, seg))
     return;
+  if (tcb->ecn_ok && (seg->flags & SN_TCP_CWR))
+    tcb->ece_send = 0; /* RFC 3168 §6.1.3: the sender has reduced */
   if (!ack_input(tcb, seg))
     return;
   tcb->last_rcv_ns = st->now;
@@ -708,6 +720,7 @@ void sn_tcp_input(struct sn_stack *st, int ifindex, const struct sn_ip4 *ip) {
     sn_drop(st, SN_DROP_TCP_NO_SOCKET, "tcp", seg.len);
     return;
   }
+  seg.ecn = ip->tos & 3;
   struct sn_tcb *tcb = sn_tcb_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
   trace_rx(st, tcb, &seg);
   if (tcb) {

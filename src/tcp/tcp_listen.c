@@ -136,6 +136,9 @@ static struct sn_tcb *new_child(struct sn_tcb *lis, const struct sn_tcp_seg *seg
   memcpy(m + 4, &c->raddr, 4);
   c->ts_offset = (uint32_t)sn_siphash24(st->secret, m, sizeof m) ^ 0x5a5a5a5a;
   sn_tcp_apply_syn_options(c, seg);
+  /* RFC 3168 §6.1.1: an ECN-setup SYN has both ECE and CWR. */
+  c->ecn_ok = cfg->tcp_ecn && (seg->flags & (SN_TCP_ECE | SN_TCP_CWR)) ==
+                                  (SN_TCP_ECE | SN_TCP_CWR);
   return c;
 }
 

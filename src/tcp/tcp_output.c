@@ -130,6 +130,21 @@ static int xmit(struct sn_tcb *tcb, sn_seq_t seq, uint8_t flags, uint32_t off,
   struct sn_pbuf *p = sn_stack_alloc(st, hlen + len, why);
   if (!p)
     return -ENOBUFS;
+  /* RFC 3168 §6.1: new data is ECN-capable (ECT(0)); retransmissions,
+   * pure ACKs and SYNs are not. Our ACKs echo congestion (ECE); the
+   * first new data after a reduction says so (CWR). */
+  uint8_t tos = 0;
+  if (tcb->ecn_ok && !(flags & (SN_TCP_SYN | SN_TCP_RST))) {
+    if ((flags & SN_TCP_ACK) && tcb->ece_send)
+      flags |= SN_TCP_ECE;
+    if (len && sn_seq_geq(seq, tcb->snd_max)) {
+      tos = 2;
+      if (tcb->cwr_send) {
+        flags |= SN_TCP_CWR;
+        tcb->cwr_send = 0;
+      }
+    }
+  }
   uint8_t *h = p->data;
   uint16_t win = window_field(tcb, flags);
   sn_put16(h, tcb->lport);
@@ -161,7 +176,7 @@ static int xmit(struct sn_tcb *tcb, sn_seq_t seq, uint8_t flags, uint32_t off,
                  SN_TF_S("why", why));
   }
   struct sn_ip_out io = {.src = tcb->laddr, .dst = tcb->raddr,
-                         .proto = SN_IPPROTO_TCP, .df = true};
+                         .proto = SN_IPPROTO_TCP, .df = true, .tos = tos};
   int err = sn_ip_output(st, &io, p);
   if (flags & SN_TCP_ACK)
     sn_tcp_ack_sent(tcb);
@@ -179,7 +194,9 @@ void sn_tcp_send_probe(struct sn_tcb *tcb, const char *why) {
 void sn_tcp_send_syn(struct sn_tcb *tcb, const char *why) {
   uint8_t flags = SN_TCP_SYN;
   if (tcb->state == SN_TCP_SYN_RECEIVED)
-    flags |= SN_TCP_ACK;
+    flags |= SN_TCP_ACK | (tcb->ecn_ok ? SN_TCP_ECE : 0);
+  else if (tcb->ecn_want)
+    flags |= SN_TCP_ECE | SN_TCP_CWR; /* RFC 3168 §6.1.1 */
   xmit(tcb, tcb->iss, flags, 0, 0, why);
   if (sn_seq_gt(tcb->iss + 1, tcb->snd_nxt))
     tcb->snd_nxt = tcb->iss + 1;

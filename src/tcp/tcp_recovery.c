@@ -337,6 +337,22 @@ static void prr(struct sn_tcb *tcb, uint32_t delivered, uint32_t newly_lost,
   s->cwnd = in_flight + (uint32_t)sndcnt;
 }
 
+/* RFC 3168 §6.1.2: an ECN echo is a loss signal without a loss: reduce
+ * once per window (Linux's CWR state, with PRR pacing the reduction). */
+static void enter_cwr(struct sn_tcb *tcb) {
+  struct sn_cc_state *s = &tcb->ccs;
+  s->in_flight = tcb->txq.n;
+  s->now_ns = tcb->st->now;
+  tcb->prior_cwnd = s->cwnd;
+  s->cwnd_cnt = 0;
+  s->ssthresh = tcb->cc->ssthresh(s);
+  tcb->prr_delivered = 0;
+  tcb->prr_out = 0;
+  tcb->recover = tcb->snd_max;
+  tcb->cwr_send = 1;
+  set_ca(tcb, SN_CA_CWR, "ECN echo: the network marked congestion");
+}
+
 static void end_recovery(struct sn_tcb *tcb) {
   struct sn_cc_state *s = &tcb->ccs;
   if (s->ssthresh < SN_CC_SSTHRESH_INF)
@@ -350,7 +366,7 @@ static void end_recovery(struct sn_tcb *tcb) {
 /* The congestion state machine (Linux's tcp_fastretrans_alert()). */
 static void update_state(struct sn_tcb *tcb, bool una_advanced) {
   bool full = una_advanced && sn_seq_geq(tcb->snd_una, tcb->recover);
-  if (tcb->ca_state == SN_CA_RECOVERY && full) {
+  if ((tcb->ca_state == SN_CA_RECOVERY || tcb->ca_state == SN_CA_CWR) && full) {
     tcb->dupacks = 0;
     if (!tcb->sack_ok)
       tcb->sacked_out = 0;
@@ -358,12 +374,14 @@ static void update_state(struct sn_tcb *tcb, bool una_advanced) {
   } else if (tcb->ca_state == SN_CA_LOSS && full) {
     set_ca(tcb, SN_CA_OPEN, "everything sent before the timeout is acknowledged");
   }
-  if (tcb->ca_state == SN_CA_OPEN || tcb->ca_state == SN_CA_DISORDER) {
+  if (tcb->ca_state <= SN_CA_CWR) {
     bool lost = tcb->lost_out > 0;
     if (!tcb->sack_ok && tcb->dupacks >= (uint32_t)tcb->st->cfg.tcp_reordering)
       lost = true;
     if (lost)
       enter_recovery(tcb);
+    else if (tcb->ca_state == SN_CA_CWR)
+      ; /* still reducing */
     else if (tcb->sacked_out || tcb->dupacks)
       set_ca(tcb, SN_CA_DISORDER, "duplicate ACKs or SACKs");
     else
@@ -422,10 +440,13 @@ void sn_tcp_rcv_ack(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
     newly_lost = rack_detect_loss(tcb);
   else
     newly_lost = dupthresh_detect_loss(tcb);
+  if (tcb->ecn_ok && (seg->flags & SN_TCP_ECE) && tcb->ca_state < SN_CA_CWR &&
+      tcb->txq.n)
+    enter_cwr(tcb);
   int before = tcb->ca_state;
   update_state(tcb, advanced);
   s->now_ns = tcb->st->now;
-  if (tcb->ca_state == SN_CA_RECOVERY) {
+  if (tcb->ca_state == SN_CA_RECOVERY || tcb->ca_state == SN_CA_CWR) {
     prr(tcb, delivered, newly_lost, advanced);
     if (before != SN_CA_RECOVERY || newly_lost)
       trace_cwnd(tcb, before != SN_CA_RECOVERY ? "fast recovery begins"
@@ -495,14 +516,14 @@ void sn_tcp_enter_loss(struct sn_tcb *tcb) {
 }
 
 void sn_tcp_on_retransmit(struct sn_tcb *tcb) {
-  if (tcb->ca_state == SN_CA_RECOVERY) {
+  if (tcb->ca_state == SN_CA_RECOVERY || tcb->ca_state == SN_CA_CWR) {
     tcb->prr_out++;
     sn_count(tcb->st, SN_CTR_TcpExtTCPFastRetrans);
   }
 }
 
 void sn_tcp_on_new_data(struct sn_tcb *tcb) {
-  if (tcb->ca_state == SN_CA_RECOVERY)
+  if (tcb->ca_state == SN_CA_RECOVERY || tcb->ca_state == SN_CA_CWR)
     tcb->prr_out++;
   else if (tcb->ca_state == SN_CA_DISORDER)
     tcb->lt_sent++; /* RFC 3042 limited transmit */

@@ -55,6 +55,8 @@ struct sn_tcp_seg {
   uint8_t hlen;           /* header bytes (data offset * 4) */
   uint16_t wnd;           /* as received, unscaled */
   uint16_t urp;           /* urgent pointer (parsed, not acted on) */
+  uint8_t ecn;            /* the IP header's ECN field (RFC 3168): 0 not
+                             ECT, 1 ECT(1), 2 ECT(0), 3 CE */
   struct sn_tcp_opts opt;
   const uint8_t *data;
   uint32_t len;           /* payload bytes */

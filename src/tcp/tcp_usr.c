@@ -136,6 +136,7 @@ int sn_tcp_usr_connect(struct sn_sock *s, uint32_t addr, uint16_t port) {
   sn_tcb_hash_insert(tcb);
   SN_TRACE(st, app, "connect", SN_TF_I("sd", s->sd), SN_TF_IP("addr", addr),
            SN_TF_U("port", port));
+  tcb->ecn_want = st->cfg.tcp_ecn == 1;
   sn_tcp_set_state(tcb, SN_TCP_SYN_SENT, "connect(): SYN sent");
   tcb->rtt_start = st->now;
   sn_tcp_send_syn(tcb, "SYN: first segment of the handshake (connect)");

@@ -106,6 +106,11 @@ void tt_inject(struct tt *t, const struct tt_out *o) {
   uint8_t fr[1700];
   size_t n = tl_ip4(fr, stack_mac, tl_peer_mac, t->peer_ip, t->ip, 6, 1, 0x4000,
                     seg, hlen + o->len);
+  if (o->tos) {
+    fr[14 + 1] = o->tos;
+    sn_put16(fr + 14 + 10, 0);
+    sn_put16(fr + 14 + 10, sn_csum_fold(sn_csum_partial(fr + 14, 20, 0)));
+  }
   assert_int_equal(sn_stack_input(t->st, t->ifi, fr, n, t->now), 0);
 }
 

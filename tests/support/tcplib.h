@@ -62,6 +62,7 @@ struct tt_out {
   struct sn_tcp_optspec opt; /* zeroed: no options */
   const void *data;
   uint32_t len;
+  uint8_t tos;               /* IP TOS byte (ECN in its low bits) */
 };
 /* Inject the segment now. */
 void tt_inject(struct tt *t, const struct tt_out *o);
