@@ -116,7 +116,9 @@ enum sn_profile { SN_PROFILE_LINUX = 0, SN_PROFILE_RFC = 1 };
   X(tcp_reordering, 3, 3, 1, 300, "segments",                                  \
     "duplicate ACKs that trigger fast retransmit")                             \
   X(tcp_recovery, 1, 0, 0, 1, "bool",                                          \
-    "RACK time-based loss detection (RFC 8985); 0: RFC 6675 DupThresh")
+    "RACK time-based loss detection (RFC 8985); 0: RFC 6675 DupThresh")       \
+  X(tcp_early_retrans, 3, 0, 0, 4, "mode",                                     \
+    "tail loss probes (RFC 8985 TLP) when 3 or 4, as in Linux; 0: off")
 
 /* X(name, n, linux(a,b,c), rfc(a,b,c), min, max, unit, description) */
 #define SN_VKNOBS(X)                                                           \

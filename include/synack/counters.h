@@ -78,7 +78,8 @@
   X(TcpOutRsts, "TCP segments sent with RST")                                 \
   X(TcpExtTCPTimeouts, "retransmission timeouts")                             \
   X(TcpExtTCPSynRetrans, "SYN and SYN-ACK retransmissions")                   \
-  X(TcpExtTCPLossProbes, "zero-window and keepalive probes sent")            \
+  X(TcpExtTCPLossProbes, "tail loss probes sent (RFC 8985 TLP)")             \
+  X(TcpExtTCPLossProbeRecovery, "losses a tail loss probe repaired")          \
   X(TcpExtDelayedACKs, "delayed ACKs sent when their timer fired")            \
   X(TcpExtTCPFastRetrans, "fast retransmissions")                             \
   X(TcpExtTCPRenoRecovery, "fast recoveries entered (no SACK)")               \

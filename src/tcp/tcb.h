@@ -83,8 +83,11 @@ enum sn_ca_state {
 
 /* The per-connection deadlines multiplexed onto one wheel timer. */
 enum sn_tcp_timer {
-  SN_TT_RTO,       /* retransmission (SYN, SYN-ACK, data, FIN) */
+  /* When several fall due together they run in this order: a loss probe
+   * due with the RTO goes first and takes its place (Linux). */
   SN_TT_REORDER,   /* RACK: a segment may be lost once this passes */
+  SN_TT_TLP,       /* RACK-TLP: probe the tail before the RTO */
+  SN_TT_RTO,       /* retransmission (SYN, SYN-ACK, data, FIN) */
   SN_TT_PERSIST,   /* zero-window probe */
   SN_TT_DELACK,    /* delayed ACK */
   SN_TT_KEEPALIVE, /* keepalive idle / probe interval */
@@ -175,6 +178,9 @@ struct sn_tcb {
     bool reord_seen;              /* reordering observed on this path */
   } rack;
   sn_seq_t high_sacked;           /* highest SACKed sequence number */
+  sn_seq_t tlp_high_seq;          /* SND.NXT when a loss probe went out */
+  bool tlp_outstanding;           /* a probe is unanswered */
+  bool tlp_retrans;               /* ... and it was a retransmission */
   uint64_t idle_since;
 
   /* ACK generation. */

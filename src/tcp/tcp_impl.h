@@ -93,8 +93,12 @@ void sn_tcp_send_rst(struct sn_tcb *tcb, const char *why);
 /* RST for a segment that has no connection (RFC 9293 §3.10.7.1). */
 void sn_tcp_reply_rst(struct sn_stack *st, const struct sn_tcp_seg *seg,
                       const char *why);
-/* Resend the oldest unacknowledged segment. */
+/* Resend the oldest unacknowledged segment; the newest. */
 void sn_tcp_retransmit_head(struct sn_tcb *tcb, const char *why);
+void sn_tcp_retransmit_tail(struct sn_tcb *tcb, const char *why);
+/* Send one new segment regardless of cwnd (a loss probe); false if the
+ * peer's window or the queue has none. */
+bool sn_tcp_send_one_new(struct sn_tcb *tcb);
 /* A probe: seq = SND.UNA - 1, no data (zero window, keepalive). */
 void sn_tcp_send_probe(struct sn_tcb *tcb, const char *why);
 /* Challenge ACK (RFC 5961 §3-5), under the per-socket and stack limits. */
@@ -153,6 +157,9 @@ void sn_tcp_enter_loss(struct sn_tcb *tcb);
 void sn_tcp_mtu_reduced(struct sn_tcb *tcb);
 /* RACK's reordering timer fired. */
 void sn_tcp_reorder_timeout(struct sn_tcb *tcb);
+/* RFC 8985 §7: arm the tail loss probe if it applies; its timer fired. */
+void sn_tcp_schedule_tlp(struct sn_tcb *tcb);
+void sn_tcp_tlp_timeout(struct sn_tcb *tcb);
 /* Segments left: for PRR's count and limited transmit. */
 void sn_tcp_on_retransmit(struct sn_tcb *tcb);
 void sn_tcp_on_new_data(struct sn_tcb *tcb);

@@ -378,6 +378,12 @@ void sn_tcp_retransmit_head(struct sn_tcb *tcb, const char *why) {
   resend(tcb, txq_at(&tcb->txq, 0), why);
 }
 
+void sn_tcp_retransmit_tail(struct sn_tcb *tcb, const char *why) {
+  if (tcb->txq.n == 0)
+    return;
+  resend(tcb, txq_at(&tcb->txq, tcb->txq.n - 1), why);
+}
+
 /* Retransmit lost segments the congestion window allows. */
 static void retransmit_lost(struct sn_tcb *tcb) {
   struct sn_txq *q = &tcb->txq;
@@ -489,6 +495,15 @@ static void send_new_data(struct sn_tcb *tcb) {
   }
 }
 
+bool sn_tcp_send_one_new(struct sn_tcb *tcb) {
+  uint32_t unsent = sn_tcp_unsent(tcb);
+  uint32_t len = SN_MIN(SN_MIN(unsent, usable_window(tcb)), current_mss(tcb));
+  if (!len || !can_send_data(tcb))
+    return false;
+  send_segment(tcb, len, tcb->fin_queued && len == unsent);
+  return true;
+}
+
 bool sn_tcp_send_window_fill(struct sn_tcb *tcb) {
   uint32_t len = SN_MIN(SN_MIN(sn_tcp_unsent(tcb), usable_window(tcb)),
                         current_mss(tcb));
@@ -503,7 +518,10 @@ void sn_tcp_output(struct sn_tcb *tcb) {
     tcb->ccs.cwnd_limited = false;
     if (tcb->lost_out > tcb->retrans_out)
       retransmit_lost(tcb);
+    sn_seq_t before = tcb->snd_nxt;
     send_new_data(tcb);
+    if (tcb->snd_nxt != before)
+      sn_tcp_schedule_tlp(tcb);
   }
   if (tcb->ack_now && tcb->state != SN_TCP_CLOSED &&
       tcb->state != SN_TCP_LISTEN && tcb->state != SN_TCP_SYN_SENT)

@@ -404,6 +404,76 @@ static uint32_t reno_detect_loss(struct sn_tcb *tcb, bool una_advanced) {
   return mark_lost(tcb, at(q, 0));
 }
 
+/* Tail loss probes (RFC 8985 §7, as Linux runs them) -------------------- */
+
+/* The ACK covers the probe, or there is nothing left to probe for. */
+static bool tlp_answered(const struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  return tcb->tlp_outstanding && sn_seq_geq(seg->ack, tcb->tlp_high_seq);
+}
+
+/* RFC 8985 §7.4: the probe was a retransmission and it repaired a loss
+ * (no DSACK says the original arrived): one reduction, as for a loss. */
+static void tlp_repaired(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
+  bool dsack = seg->opt.nsack && sn_seq_leq(seg->opt.sack[0].end, seg->ack);
+  tcb->tlp_outstanding = false;
+  if (!tcb->tlp_retrans || dsack || tcb->ca_state > SN_CA_CWR)
+    return;
+  struct sn_cc_state *s = &tcb->ccs;
+  s->in_flight = tcb->txq.n + 1;
+  s->now_ns = tcb->st->now;
+  s->ssthresh = tcb->cc->ssthresh(s);
+  s->cwnd = s->ssthresh;
+  s->cwnd_cnt = 0;
+  sn_count(tcb->st, SN_CTR_TcpExtTCPLossProbeRecovery);
+  trace_cwnd(tcb, "a tail loss probe repaired a loss");
+}
+
+void sn_tcp_schedule_tlp(struct sn_tcb *tcb) {
+  struct sn_stack *st = tcb->st;
+  int64_t mode = st->cfg.tcp_early_retrans;
+  if ((mode != 3 && mode != 4) || !tcb->txq.n || !tcb->sack_ok ||
+      tcb->ca_state > SN_CA_CWR || tcb->tlp_outstanding) {
+    sn_tcp_timer_clear(tcb, SN_TT_TLP);
+    return;
+  }
+  /* PTO = 2 SRTT, plus the peer's delayed-ACK allowance (rto_min) when a
+   * single segment is out; 1 s before any RTT sample; never after the
+   * RTO would fire. */
+  uint64_t pto;
+  if (tcb->srtt) {
+    pto = 2 * tcb->srtt;
+    pto += tcb->txq.n == 1 ? (uint64_t)st->cfg.tcp_rto_min_us * SN_NSEC_PER_USEC
+                           : 2 * SN_NSEC_PER_MSEC;
+  } else {
+    pto = (uint64_t)st->cfg.tcp_rto_init_ms * SN_NSEC_PER_MSEC;
+  }
+  uint64_t at = st->now + pto;
+  if (tcb->deadline[SN_TT_RTO] && tcb->deadline[SN_TT_RTO] < at)
+    at = tcb->deadline[SN_TT_RTO];
+  sn_tcp_timer_set(tcb, SN_TT_TLP, at);
+}
+
+void sn_tcp_tlp_timeout(struct sn_tcb *tcb) {
+  struct sn_stack *st = tcb->st;
+  if (!tcb->txq.n || tcb->tlp_outstanding || tcb->ca_state > SN_CA_CWR)
+    return;
+  /* A new segment if the peer's window has room (it probes without
+   * repeating anything); else the last segment again. */
+  bool fresh = sn_tcp_send_one_new(tcb);
+  if (!fresh)
+    sn_tcp_retransmit_tail(tcb, "tail loss probe: the last segment again");
+  tcb->tlp_outstanding = true;
+  tcb->tlp_retrans = !fresh;
+  tcb->tlp_high_seq = tcb->snd_nxt;
+  sn_count(st, SN_CTR_TcpExtTCPLossProbes);
+  SN_TCP_TRACE(tcb, "tlp", SN_TF_S("what", fresh ? "new data" : "retransmission"),
+               SN_TF_S("why", "no ACK for 2 RTTs: probing the tail before the RTO"));
+  /* The RTO runs from the oldest segment's transmission (Linux). */
+  uint64_t head = tcb->txq.v[tcb->txq.head].sent_ns;
+  uint64_t at = head + sn_tcp_rto_now(tcb);
+  sn_tcp_timer_set(tcb, SN_TT_RTO, at > st->now ? at : st->now + 1);
+}
+
 void sn_tcp_rcv_ack(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
                     bool *fin_acked) {
   struct sn_cc_state *s = &tcb->ccs;
@@ -465,8 +535,12 @@ void sn_tcp_rcv_ack(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
     else
       sn_tcp_timer_clear(tcb, SN_TT_RTO);
   }
+  if (tlp_answered(tcb, seg))
+    tlp_repaired(tcb, seg);
   if (!tcb->txq.n)
     sn_tcp_timer_clear(tcb, SN_TT_REORDER);
+  if (advanced)
+    sn_tcp_schedule_tlp(tcb);
 }
 
 void sn_tcp_reorder_timeout(struct sn_tcb *tcb) {
@@ -510,7 +584,9 @@ void sn_tcp_enter_loss(struct sn_tcb *tcb) {
   }
   tcb->recover = tcb->snd_max;
   tcb->high_sacked = tcb->snd_una;
+  tcb->tlp_outstanding = false;
   sn_tcp_timer_clear(tcb, SN_TT_REORDER);
+  sn_tcp_timer_clear(tcb, SN_TT_TLP);
   set_ca(tcb, SN_CA_LOSS, "retransmission timeout");
   trace_cwnd(tcb, "retransmission timeout");
 }

@@ -15,7 +15,10 @@
 #include "tcp/tcp_impl.h"
 
 static const char *const timer_names[SN_TT__COUNT] = {
-    "rto", "reorder", "persist", "delack", "keepalive", "state"};
+    [SN_TT_REORDER] = "reorder", [SN_TT_TLP] = "tlp",
+    [SN_TT_RTO] = "rto",         [SN_TT_PERSIST] = "persist",
+    [SN_TT_DELACK] = "delack",   [SN_TT_KEEPALIVE] = "keepalive",
+    [SN_TT_STATE] = "state"};
 
 const char *sn_tcp_timer_name(int which) {
   return (unsigned)which < SN_TT__COUNT ? timer_names[which] : "?";
@@ -201,7 +204,6 @@ static void persist_fired(struct sn_tcb *tcb) {
     return;
   }
   sn_count(st, SN_CTR_TcpExtTCPWinProbe);
-  sn_count(st, SN_CTR_TcpExtTCPLossProbes);
   sn_tcp_send_probe(tcb, "zero-window probe: is the window still shut?");
   tcb->persist_probes++;
   if (tcb->persist_backoff < st->cfg.tcp_retries2)
@@ -287,7 +289,6 @@ static void keepalive_fired(struct sn_tcb *tcb) {
     return;
   }
   sn_count(st, SN_CTR_SnTcpKeepAliveProbes);
-  sn_count(st, SN_CTR_TcpExtTCPLossProbes);
   tcb->keepalive_probes++;
   sn_tcp_send_probe(tcb, "keepalive probe: is the peer still there?");
   sn_tcp_timer_set(tcb, SN_TT_KEEPALIVE, st->now + keep_intvl(tcb));
@@ -307,8 +308,13 @@ void sn_tcp_timer_fire(struct sn_timer *t) {
   struct sn_tcb *tcb = SN_CONTAINER_OF(t, struct sn_tcb, timer);
   uint64_t now = tcb->st->now;
   static void (*const handlers[SN_TT__COUNT])(struct sn_tcb *) = {
-      rto_fired, sn_tcp_reorder_timeout, persist_fired, delack_fired,
-      keepalive_fired, state_fired};
+      [SN_TT_REORDER] = sn_tcp_reorder_timeout,
+      [SN_TT_TLP] = sn_tcp_tlp_timeout,
+      [SN_TT_RTO] = rto_fired,
+      [SN_TT_PERSIST] = persist_fired,
+      [SN_TT_DELACK] = delack_fired,
+      [SN_TT_KEEPALIVE] = keepalive_fired,
+      [SN_TT_STATE] = state_fired};
   for (int i = 0; i < SN_TT__COUNT; i++) {
     if (!tcb->deadline[i] || tcb->deadline[i] > now)
       continue;
