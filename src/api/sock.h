@@ -7,6 +7,7 @@
 #define SN_API_SOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/pbuf.h"
@@ -57,6 +58,13 @@ void sn_sock_flush_events(struct sn_stack *st);
 
 /* Set the pending error and wake the socket. */
 void sn_sock_set_error(struct sn_sock *s, int err);
+
+/* An int option value (-EINVAL if too short). */
+int sn_sockopt_int(const void *val, size_t len, int *out);
+/* SO_RCVBUF/SO_SNDBUF as Linux stores them: capped by the *_max knob,
+ * then doubled to cover bookkeeping (what getsockopt returns), at least
+ * floor. */
+uint32_t sn_sockopt_bufsize(int v, int64_t max, uint32_t floor);
 
 /* Free every socket (stack teardown). */
 void sn_sock_destroy_all(struct sn_stack *st);

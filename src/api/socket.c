@@ -348,16 +348,14 @@ ssize_t sn_recv(struct sn_stack *st, int sd, void *buf, size_t len,
 
 /* Options ----------------------------------------------------------------- */
 
-static int get_int(const void *val, size_t len, int *out) {
+int sn_sockopt_int(const void *val, size_t len, int *out) {
   if (!val || len < sizeof(int))
     return -EINVAL;
   memcpy(out, val, sizeof(int));
   return 0;
 }
 
-/* SO_RCVBUF/SO_SNDBUF: like Linux, the value is capped by the *_max knob
- * and doubled to cover bookkeeping; the doubled value is what get returns. */
-static uint32_t buf_size(int v, int64_t max, uint32_t floor) {
+uint32_t sn_sockopt_bufsize(int v, int64_t max, uint32_t floor) {
   int64_t x = v < 0 ? 0 : v;
   if (x > max)
     x = max;
@@ -380,7 +378,7 @@ int sn_setsockopt(struct sn_stack *st, int sd, int level, int name,
   if (level != SN_SOL_SOCKET)
     return -ENOPROTOOPT;
   int v;
-  int err = get_int(val, len, &v);
+  int err = sn_sockopt_int(val, len, &v);
   if (err)
     return err;
   switch (name) {
@@ -394,10 +392,10 @@ int sn_setsockopt(struct sn_stack *st, int sd, int level, int name,
     s->no_check = v != 0;
     return 0;
   case SN_SO_RCVBUF:
-    s->rcvbuf = buf_size(v, st->cfg.rmem_max, 2304);
+    s->rcvbuf = sn_sockopt_bufsize(v, st->cfg.rmem_max, 2304);
     return 0;
   case SN_SO_SNDBUF:
-    s->sndbuf = buf_size(v, st->cfg.wmem_max, 4608);
+    s->sndbuf = sn_sockopt_bufsize(v, st->cfg.wmem_max, 4608);
     return 0;
   default:
     return -ENOPROTOOPT;

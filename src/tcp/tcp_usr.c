@@ -426,21 +426,6 @@ unsigned sn_tcp_usr_poll(struct sn_sock *s) {
 
 /* Options ----------------------------------------------------------------- */
 
-static int get_int(const void *val, size_t len, int *out) {
-  if (!val || len < sizeof(int))
-    return -EINVAL;
-  memcpy(out, val, sizeof(int));
-  return 0;
-}
-
-static uint32_t buf_size(int v, int64_t max, uint32_t floor) {
-  int64_t x = v < 0 ? 0 : v;
-  if (x > max)
-    x = max;
-  x *= 2;
-  return (uint32_t)(x < floor ? floor : x);
-}
-
 static int sol_socket_set(struct sn_sock *s, int name, const void *val,
                           size_t len) {
   struct sn_stack *st = s->st;
@@ -455,7 +440,7 @@ static int sol_socket_set(struct sn_sock *s, int name, const void *val,
     tcb->linger_zero = l.l_onoff && l.l_linger == 0;
     return 0;
   }
-  int v, err = get_int(val, len, &v);
+  int v, err = sn_sockopt_int(val, len, &v);
   if (err)
     return err;
   switch (name) {
@@ -464,12 +449,12 @@ static int sol_socket_set(struct sn_sock *s, int name, const void *val,
     sn_tcp_keepalive_reset(tcb);
     return 0;
   case SN_SO_RCVBUF:
-    s->rcvbuf = buf_size(v, st->cfg.rmem_max, 2304);
+    s->rcvbuf = sn_sockopt_bufsize(v, st->cfg.rmem_max, 2304);
     tcb->rcvbuf_limit = s->rcvbuf / 2;
     tcb->rcvbuf_locked = 1;
     return 0;
   case SN_SO_SNDBUF:
-    s->sndbuf = buf_size(v, st->cfg.wmem_max, 4608);
+    s->sndbuf = sn_sockopt_bufsize(v, st->cfg.wmem_max, 4608);
     tcb->sndbuf_limit = s->sndbuf;
     tcb->sndbuf_locked = 1;
     return 0;
@@ -496,7 +481,7 @@ static int tcp_level_set(struct sn_sock *s, int name, const void *val,
       cc->init(&tcb->ccs);
     return 0;
   }
-  int v, err = get_int(val, len, &v);
+  int v, err = sn_sockopt_int(val, len, &v);
   if (err)
     return err;
   switch (name) {
