@@ -126,7 +126,7 @@ struct sn_tcb {
   sn_seq_t rcv_adv;               /* right edge last advertised */
   struct sn_ring rcvbuf;          /* in-order data, then out-of-order */
   uint32_t rcvbuf_limit;          /* data bytes the ring may hold */
-  struct sn_ooo ooo;
+  struct sn_ooo *ooo;             /* out-of-order ranges (NULL: none) */
   struct sn_sack_block dsack;     /* duplicate to report (RFC 2883) */
   sn_seq_t fin_seq;               /* peer's FIN, once seen (fin_seen) */
 

@@ -186,6 +186,8 @@ void sn_tcb_release(struct sn_tcb *tcb) {
     st->tcp.timewait--;
   sn_ring_free(&tcb->sndbuf);
   sn_ring_free(&tcb->rcvbuf);
+  free(tcb->ooo);
+  tcb->ooo = NULL;
   tcb->dead = 1;
   tcb->sock = NULL;
   tcb->hnext = st->tcp.dead;

@@ -123,6 +123,10 @@ uint32_t sn_tcp_rcv_data(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data,
 uint8_t sn_tcp_sack_blocks(struct sn_tcb *tcb, struct sn_sack_block *out,
                            uint8_t max);
 void sn_tcp_note_dsack(struct sn_tcb *tcb, uint32_t start, uint32_t end);
+/* Out-of-order ranges held. */
+static inline unsigned sn_tcp_ooo_count(const struct sn_tcb *tcb) {
+  return tcb->ooo ? tcb->ooo->n : 0;
+}
 /* Readable in-order bytes. */
 static inline uint32_t sn_tcp_readable(const struct sn_tcb *tcb) {
   return tcb->rcvbuf.len;

@@ -467,7 +467,7 @@ static void ack_policy(struct sn_tcb *tcb, uint32_t len, bool out_of_order) {
   tcb->last_data_ns = st->now;
   if (len >= tcb->adv_mss - (tcb->ts_ok ? 12u : 0u))
     tcb->pending_acks++;
-  if (out_of_order || tcb->ooo.n || tcb->dsack_pending ||
+  if (out_of_order || sn_tcp_ooo_count(tcb) || tcb->dsack_pending ||
       (tcb->quickacks && !tcb->delack_pingpong) || tcb->pending_acks >= 2)
     tcb->ack_now = 1;
   else
@@ -503,7 +503,7 @@ static bool text_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
     return false;
   }
   bool in_order = seq == tcb->rcv_nxt;
-  bool had_gap = tcb->ooo.n != 0;
+  bool had_gap = sn_tcp_ooo_count(tcb) != 0;
   if (sn_seq_lt(seq, tcb->rcv_nxt))
     quickack_enter(tcb); /* partly a retransmission */
   if (tcb->ecn_ok && seg->ecn == 3) {

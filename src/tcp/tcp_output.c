@@ -308,7 +308,7 @@ static void record_sent(struct sn_tcb *tcb, sn_seq_t seq, uint32_t seqlen,
 static uint32_t current_mss(const struct sn_tcb *tcb) {
   if (!tcb->sack_ok)
     return tcb->mss;
-  unsigned n = tcb->ooo.n + tcb->dsack_pending;
+  unsigned n = sn_tcp_ooo_count(tcb) + tcb->dsack_pending;
   unsigned fit = tcb->ts_ok ? 3 : 4;
   if (n > fit)
     n = fit;

@@ -22,6 +22,8 @@
  * Counts are in segments, as Linux keeps them: in flight =
  * sent - SACKed - lost + retransmitted.
  */
+#include <stdlib.h>
+
 #include "base/util.h"
 #include "net/stack.h"
 #include "tcp/tcp_impl.h"
@@ -228,6 +230,11 @@ static uint32_t clean_acked(struct sn_tcb *tcb, sn_seq_t ack, uint64_t *sent,
       newly++;
     q->head = (q->head + 1) & (q->cap - 1);
     q->n--;
+  }
+  if (!q->n && q->v) { /* nothing in flight: an idle connection keeps no queue */
+    free(q->v);
+    q->v = NULL;
+    q->cap = q->head = 0;
   }
   return newly;
 }

@@ -5,6 +5,7 @@
  * window we advertise (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; the
  * right edge never moves left).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -103,7 +104,11 @@ uint32_t sn_tcp_rcv_data(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data,
     return 0;
   }
   if (off) {
-    int r = ooo_add(&tcb->ooo, seq, seq + len);
+    if (!tcb->ooo && !(tcb->ooo = calloc(1, sizeof *tcb->ooo))) {
+      sn_drop(st, SN_DROP_NO_BUFFER, "tcp", len);
+      return 0;
+    }
+    int r = ooo_add(tcb->ooo, seq, seq + len);
     if (r < 0) {
       sn_count(st, SN_CTR_TcpExtTCPOFODrop);
       sn_drop(st, SN_DROP_TCP_OFO_FULL, "tcp", len);
@@ -119,8 +124,8 @@ uint32_t sn_tcp_rcv_data(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data,
   uint32_t ready = len;
   tcb->rcv_nxt += len;
   /* Out-of-order ranges the new data reaches are readable now. */
-  struct sn_ooo *o = &tcb->ooo;
-  while (o->n && sn_seq_leq(o->r[0].start, tcb->rcv_nxt)) {
+  struct sn_ooo *o = tcb->ooo;
+  while (o && o->n && sn_seq_leq(o->r[0].start, tcb->rcv_nxt)) {
     if (sn_seq_gt(o->r[0].end, tcb->rcv_nxt)) {
       uint32_t more = o->r[0].end - tcb->rcv_nxt;
       sn_ring_extend(&tcb->rcvbuf, more);
@@ -128,6 +133,10 @@ uint32_t sn_tcp_rcv_data(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data,
       ready += more;
     }
     ooo_remove(o, 0);
+  }
+  if (o && !o->n) { /* the gaps are filled: give the ranges back */
+    free(o);
+    tcb->ooo = NULL;
   }
   tcb->bytes_received += ready;
   return ready;
@@ -142,9 +151,9 @@ uint8_t sn_tcp_sack_blocks(struct sn_tcb *tcb, struct sn_sack_block *out,
     out[n++] = tcb->dsack;
     tcb->dsack_pending = 0;
   }
-  const struct sn_ooo *o = &tcb->ooo;
+  const struct sn_ooo *o = tcb->ooo;
   bool used[SN_OOO_MAX] = {false};
-  while (n < max) {
+  while (o && n < max) {
     int best = -1;
     for (unsigned i = 0; i < o->n; i++)
       if (!used[i] && (best < 0 || o->r[i].stamp > o->r[best].stamp))

@@ -293,7 +293,7 @@ ssize_t sn_tcp_usr_recv(struct sn_sock *s, void *buf, size_t len, int flags) {
     sn_ring_copy_out(&tcb->rcvbuf, 0, buf, n);
   if (!(flags & SN_MSG_PEEK)) {
     sn_ring_consume(&tcb->rcvbuf, n);
-    if (tcb->rcvbuf.len == 0 && tcb->ooo.n == 0)
+    if (tcb->rcvbuf.len == 0 && sn_tcp_ooo_count(tcb) == 0)
       sn_ring_free(&tcb->rcvbuf); /* idle connections hold no buffer */
     if (tcb->state != SN_TCP_CLOSED)
       window_update(tcb);
