@@ -83,6 +83,8 @@ enum sn_profile { SN_PROFILE_LINUX = 0, SN_PROFILE_RFC = 1 };
     "TIME-WAIT connections kept at most")                                      \
   X(tcp_tw_reuse, 2, 0, 0, 2, "mode",                                          \
     "reuse TIME-WAIT for new outgoing connections: 0 no, 1 yes, 2 loopback")   \
+  X(tcp_rfc1337, 0, 1, 0, 1, "bool",                                           \
+    "1: a RST does not end TIME-WAIT (RFC 1337's fix for assassination)")       \
   X(tcp_keepalive_time, 7200, 7200, 1, 32767, "s",                             \
     "idle time before the first keepalive probe")                              \
   X(tcp_keepalive_intvl, 75, 75, 1, 32767, "s",                                \

@@ -92,6 +92,8 @@
   X(TcpExtTCPSYNChallenge, "challenge ACKs sent for a SYN")                   \
   X(TcpExtTCPACKSkippedChallenge, "challenge ACKs suppressed by the limits")  \
   X(TcpExtPAWSEstab, "segments rejected by PAWS (RFC 7323)")                  \
+  X(TcpExtPAWSTimewait, "segments to TIME-WAIT rejected by PAWS")             \
+  X(TcpExtTCPACKSkippedTimeWait, "TIME-WAIT ACKs suppressed by the rate limit") \
   X(TcpExtTCPAbortOnData, "connections reset: data after close(), or SO_LINGER 0") \
   X(TcpExtTCPAbortOnClose, "connections reset: close() with unread data")    \
   X(TcpExtTCPAbortOnTimeout, "connections aborted: retransmissions exhausted")\
@@ -107,7 +109,8 @@
   X(TcpExtSyncookiesFailed, "invalid SYN cookies received")                   \
   X(TcpExtTW, "TIME-WAIT connections that ran their course")                  \
   X(TcpExtTCPTimeWaitOverflow, "TIME-WAIT records refused: table full")       \
-  X(SnTcpTimeWaitReuse, "TIME-WAIT connections reused by a new connection")
+  X(SnTcpTimeWaitReuse, "TIME-WAIT connections reused by a new connection")  \
+  X(SnTcpTimeWaitRecords, "closed connections moved to compact TIME-WAIT records")
 
 /* X(name, description): why a packet was dropped. */
 #define SN_DROP_REASONS(X)                                                    \

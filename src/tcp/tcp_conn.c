@@ -32,7 +32,9 @@ int sn_tcp_table_init(struct sn_stack *st) {
   t->mask = 255;
   t->buckets = calloc(t->mask + 1, sizeof *t->buckets);
   t->hash_seed = sn_rng_next(&st->rng);
-  return t->buckets ? 0 : -ENOMEM;
+  if (!t->buckets)
+    return -ENOMEM;
+  return sn_tw_init(st);
 }
 
 void sn_tcp_table_destroy(struct sn_stack *st) {
@@ -49,10 +51,11 @@ void sn_tcp_table_destroy(struct sn_stack *st) {
   }
   free(t->buckets);
   t->buckets = NULL;
+  sn_tw_destroy(st);
   sn_tcp_reap(st);
 }
 
-static uint32_t tuple_hash(const struct sn_tcp_table *t, uint32_t laddr,
+uint32_t sn_tcp_tuple_hash(const struct sn_tcp_table *t, uint32_t laddr,
                            uint16_t lport, uint32_t raddr, uint16_t rport) {
   uint64_t h = t->hash_seed ^ ((uint64_t)laddr << 32 | raddr);
   h *= 0x9e3779b97f4a7c15ull;
@@ -70,7 +73,7 @@ static void grow(struct sn_tcp_table *t) {
     struct sn_tcb *tcb = t->buckets[b];
     while (tcb) {
       struct sn_tcb *next = tcb->hnext;
-      uint32_t i = tuple_hash(t, tcb->laddr, tcb->lport, tcb->raddr,
+      uint32_t i = sn_tcp_tuple_hash(t, tcb->laddr, tcb->lport, tcb->raddr,
                               tcb->rport) & nmask;
       tcb->hnext = nb[i];
       nb[i] = tcb;
@@ -88,7 +91,7 @@ void sn_tcb_hash_insert(struct sn_tcb *tcb) {
     return;
   if (t->count > t->mask)
     grow(t);
-  uint32_t i = tuple_hash(t, tcb->laddr, tcb->lport, tcb->raddr, tcb->rport) &
+  uint32_t i = sn_tcp_tuple_hash(t, tcb->laddr, tcb->lport, tcb->raddr, tcb->rport) &
                t->mask;
   tcb->hnext = t->buckets[i];
   t->buckets[i] = tcb;
@@ -100,7 +103,7 @@ void sn_tcb_hash_remove(struct sn_tcb *tcb) {
   struct sn_tcp_table *t = &tcb->st->tcp;
   if (!tcb->in_hash)
     return;
-  uint32_t i = tuple_hash(t, tcb->laddr, tcb->lport, tcb->raddr, tcb->rport) &
+  uint32_t i = sn_tcp_tuple_hash(t, tcb->laddr, tcb->lport, tcb->raddr, tcb->rport) &
                t->mask;
   struct sn_tcb **pp = &t->buckets[i];
   while (*pp && *pp != tcb)
@@ -115,7 +118,7 @@ void sn_tcb_hash_remove(struct sn_tcb *tcb) {
 struct sn_tcb *sn_tcb_lookup(struct sn_stack *st, uint32_t laddr,
                              uint16_t lport, uint32_t raddr, uint16_t rport) {
   struct sn_tcp_table *t = &st->tcp;
-  uint32_t i = tuple_hash(t, laddr, lport, raddr, rport) & t->mask;
+  uint32_t i = sn_tcp_tuple_hash(t, laddr, lport, raddr, rport) & t->mask;
   for (struct sn_tcb *tcb = t->buckets[i]; tcb; tcb = tcb->hnext)
     if (tcb->lport == lport && tcb->rport == rport && tcb->laddr == laddr &&
         tcb->raddr == raddr)

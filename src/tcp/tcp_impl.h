@@ -10,6 +10,7 @@
  *   tcp_listen.c   listeners: SYN and accept queues, SYN cookies
  *   tcp_cc.c       congestion control registry, cc_reno.c the first module
  *   tcp_usr.c      the socket calls on stream sockets
+ *   tcp_timewait.c TIME-WAIT records for closed sockets
  */
 #ifndef SN_TCP_IMPL_H
 #define SN_TCP_IMPL_H
@@ -19,6 +20,7 @@
 
 #include "tcp/tcb.h"
 #include "tcp/tcp_seg.h"
+#include "tcp/tcp_timewait.h"
 
 struct sn_stack;
 struct sn_ip4;
@@ -30,6 +32,7 @@ struct sn_tcp_table {
   uint32_t count;                /* TCBs in the table */
   uint32_t next_id;
   uint32_t timewait;             /* TCBs in TIME-WAIT */
+  struct sn_tw_table tw;         /* TIME-WAIT records (tcp_timewait.c) */
   struct sn_tcb *dead;           /* released, to be freed (hnext chain) */
   uint64_t hash_seed;
   /* RFC 5961 §7: stack-wide challenge ACK budget per second. */
@@ -43,6 +46,8 @@ void sn_tcp_table_destroy(struct sn_stack *st);
 struct sn_tcb *sn_tcb_new(struct sn_stack *st);
 void sn_tcb_hash_insert(struct sn_tcb *tcb);
 void sn_tcb_hash_remove(struct sn_tcb *tcb);
+uint32_t sn_tcp_tuple_hash(const struct sn_tcp_table *t, uint32_t laddr,
+                           uint16_t lport, uint32_t raddr, uint16_t rport);
 struct sn_tcb *sn_tcb_lookup(struct sn_stack *st, uint32_t laddr,
                              uint16_t lport, uint32_t raddr, uint16_t rport);
 /* RFC 6528: ISN = 4 µs clock + SipHash(4-tuple, secret). */
@@ -90,6 +95,21 @@ void sn_tcp_send_syn(struct sn_tcb *tcb, const char *why);
 uint16_t sn_tcp_syn_window(struct sn_tcb *tcb);
 /* Abort: RST with seq = SND.NXT (and ACK). */
 void sn_tcp_send_rst(struct sn_tcb *tcb, const char *why);
+/* A segment without a control block behind it: a RST reply, or a
+ * TIME-WAIT record's ACK. Timestamps are its only option. */
+struct sn_tcp_bare {
+  uint32_t src, dst;
+  uint16_t sport, dport;
+  uint32_t seq, ack;
+  uint8_t flags;
+  uint16_t win;
+  bool ts;
+  uint32_t tsval, tsecr;
+};
+int sn_tcp_send_bare(struct sn_stack *st, const struct sn_tcp_bare *b,
+                     const char *why);
+/* The window field of an ACK sent now (scaled). */
+uint16_t sn_tcp_ack_window(struct sn_tcb *tcb);
 /* RST for a segment that has no connection (RFC 9293 §3.10.7.1). */
 void sn_tcp_reply_rst(struct sn_stack *st, const struct sn_tcp_seg *seg,
                       const char *why);

@@ -631,37 +631,20 @@ static void sync_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   sn_tcp_output(tcb);
 }
 
-/*
- * A SYN that may open a new incarnation of a connection in TIME-WAIT
- * (RFC 1122 §4.2.2.13, RFC 6191): its sequence number is above the old
- * connection's, or with timestamps its TSval is newer; one whose TSval
- * is older is an old duplicate (PAWS), whatever its sequence number.
- */
-static bool timewait_new_syn(const struct sn_tcb *tcb,
-                             const struct sn_tcp_seg *seg) {
-  if ((seg->flags & (SN_TCP_SYN | SN_TCP_ACK)) != SN_TCP_SYN)
-    return false;
-  bool ts = tcb->ts_ok && seg->opt.has_ts;
-  int32_t newer = ts ? (int32_t)(seg->opt.tsval - tcb->ts_recent) : 0;
-  if (newer < 0)
-    return false;
-  return sn_seq_gt(seg->seq, tcb->rcv_nxt) || newer > 0;
-}
-
-/* Segments for TIME-WAIT (RFC 9293 §3.10.7.4; Linux's choices where the
- * RFC leaves room). */
+/* Segments for a connection in TIME-WAIT whose socket is still open (a
+ * closed one's is a record: tcp_timewait.c). The same rules apply. */
 static void timewait_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   struct sn_stack *st = tcb->st;
-  if (seg->flags & SN_TCP_RST) {
-    /* RFC 1337 warns about this; Linux (tcp_rfc1337 = 0) ends TIME-WAIT
-     * on a RST exactly at RCV.NXT and ignores any other. */
-    if (seg->seq == tcb->rcv_nxt)
-      sn_tcp_done(tcb, 0, "RST received in TIME-WAIT");
-    else
-      drop(tcb, SN_DROP_TCP_RST_INVALID, seg);
+  struct sn_tw_view v = {.rcv_nxt = tcb->rcv_nxt, .ts_recent = tcb->ts_recent,
+                         .ts_stamp_s = (uint32_t)(tcb->ts_recent_ns / SN_NSEC_PER_SEC),
+                         .ts_ok = tcb->ts_ok};
+  uint64_t again_at = st->now + (uint64_t)st->cfg.tcp_timewait_len * SN_NSEC_PER_SEC;
+  bool again;
+  switch (sn_tw_decide(st, &v, seg, &again)) {
+  case SN_TW_KILL:
+    sn_tcp_done(tcb, 0, "RST received in TIME-WAIT");
     return;
-  }
-  if (timewait_new_syn(tcb, seg)) {
+  case SN_TW_REOPEN: {
     struct sn_tcb *lis = sn_tcp_find_listener(st, seg->daddr, seg->dport);
     if (lis) {
       /* RFC 1122 §4.2.2.13 (1): the new ISN is above any sequence number
@@ -672,14 +655,27 @@ static void timewait_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
       sn_tcp_listen_reopen(lis, seg, isn);
       return;
     }
+    break;
+  }
+  case SN_TW_RESTART:
+    if (tcb->ts_ok && seg->opt.has_ts) {
+      tcb->ts_recent = seg->opt.tsval;
+      tcb->ts_recent_ns = st->now;
+    }
+    sn_drop(st, SN_DROP_TCP_TIMEWAIT, "tcp", seg->len);
+    sn_tcp_timer_set(tcb, SN_TT_STATE, again_at);
+    return;
+  case SN_TW_IGNORE:
+    drop(tcb, SN_DROP_TCP_RST_INVALID, seg);
+    return;
+  case SN_TW_ACK:
+    break;
   }
   sn_drop(st, SN_DROP_TCP_TIMEWAIT, "tcp", seg->len);
-  if ((seg->flags & SN_TCP_FIN) && seg->seq + seg->len + 1 == tcb->rcv_nxt) {
-    /* Our last ACK was lost: the peer repeats its FIN. ACK it again and
-     * restart the 2MSL timer (RFC 9293 §3.10.7.4). */
-    sn_tcp_timer_set(tcb, SN_TT_STATE,
-                     st->now + (uint64_t)st->cfg.tcp_timewait_len *
-                                   SN_NSEC_PER_SEC);
+  if (again)
+    sn_tcp_timer_set(tcb, SN_TT_STATE, again_at);
+  if (seg->flags & SN_TCP_FIN) {
+    /* Our last ACK was lost: the peer repeats its FIN. */
     sn_tcp_send_ack(tcb, "ACK again: the peer repeated its FIN (TIME-WAIT restarts)");
     return;
   }
@@ -700,6 +696,7 @@ void sn_tcp_conn_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
     break;
   default:
     sync_input(tcb, seg);
+    sn_tw_orphaned(tcb); /* a closed socket's TIME-WAIT becomes a record */
   }
 }
 
@@ -722,11 +719,17 @@ void sn_tcp_input(struct sn_stack *st, int ifindex, const struct sn_ip4 *ip) {
   }
   seg.ecn = ip->tos & 3;
   struct sn_tcb *tcb = sn_tcb_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
-  trace_rx(st, tcb, &seg);
   if (tcb) {
+    trace_rx(st, tcb, &seg);
     sn_tcp_conn_input(tcb, &seg);
     return;
   }
+  uint32_t tw = sn_tw_lookup(st, seg.daddr, seg.dport, seg.saddr, seg.sport);
+  if (tw) {
+    sn_tw_input(st, tw, &seg);
+    return;
+  }
+  trace_rx(st, NULL, &seg);
   struct sn_tcb *lis = sn_tcp_find_listener(st, seg.daddr, seg.dport);
   if (lis) {
     sn_tcp_listen_input(lis, &seg);

@@ -71,5 +71,5 @@ int sn_stack_dump_connections(const struct sn_stack *st, FILE *out) {
       line(out, tcb, st->now);
       n++;
     }
-  return n;
+  return n + sn_tw_dump(st, out);
 }

@@ -74,12 +74,16 @@ uint16_t sn_tcp_syn_window(struct sn_tcb *tcb) {
   return (uint16_t)w;
 }
 
+uint16_t sn_tcp_ack_window(struct sn_tcb *tcb) {
+  uint32_t w = sn_tcp_rcv_window(tcb);
+  return (uint16_t)SN_MIN(w >> tcb->rcv_wscale, 65535u);
+}
+
 /* The window field: RFC 7323 §2.2 scaling, never on SYNs. */
 static uint16_t window_field(struct sn_tcb *tcb, uint8_t flags) {
   if (flags & SN_TCP_SYN)
     return sn_tcp_syn_window(tcb);
-  uint32_t w = sn_tcp_rcv_window(tcb);
-  return (uint16_t)SN_MIN(w >> tcb->rcv_wscale, 65535u);
+  return sn_tcp_ack_window(tcb);
 }
 
 static void fill_options(struct sn_tcb *tcb, uint8_t flags,
@@ -209,43 +213,52 @@ void sn_tcp_send_rst(struct sn_tcb *tcb, const char *why) {
 }
 
 /* RFC 9293 §3.10.7.1: answer a segment that has no connection. */
+int sn_tcp_send_bare(struct sn_stack *st, const struct sn_tcp_bare *b,
+                     const char *why) {
+  struct sn_tcp_optspec o = {.ts = b->ts, .tsval = b->tsval, .tsecr = b->tsecr};
+  size_t hlen = SN_TCP_HLEN + sn_tcp_options_len(&o);
+  struct sn_pbuf *p = sn_stack_alloc(st, hlen, why);
+  if (!p)
+    return -ENOBUFS;
+  uint8_t *h = p->data;
+  sn_put16(h, b->sport);
+  sn_put16(h + 2, b->dport);
+  sn_put32(h + 4, b->seq);
+  sn_put32(h + 8, b->ack);
+  h[12] = (uint8_t)((hlen / 4) << 4);
+  h[13] = b->flags;
+  sn_put16(h + 14, b->win);
+  sn_put32(h + 16, 0);
+  sn_tcp_write_options(h + SN_TCP_HLEN, &o);
+  uint32_t sum = sn_csum_pseudo4(b->src, b->dst, SN_IPPROTO_TCP, (uint16_t)hlen);
+  sn_put16(h + 16, sn_csum_fold(sn_csum_partial(h, hlen, sum)));
+  sn_count(st, SN_CTR_TcpOutSegs);
+  if (b->flags & SN_TCP_RST)
+    sn_count(st, SN_CTR_TcpOutRsts);
+  struct sn_ip_out io = {.src = b->src, .dst = b->dst,
+                         .proto = SN_IPPROTO_TCP, .df = true};
+  return sn_ip_output(st, &io, p);
+}
+
 void sn_tcp_reply_rst(struct sn_stack *st, const struct sn_tcp_seg *seg,
                       const char *why) {
   if (seg->flags & SN_TCP_RST)
     return; /* never answer a RST */
-  uint32_t seq = 0, ack = 0;
-  uint8_t flags = SN_TCP_RST;
+  struct sn_tcp_bare b = {.src = seg->daddr, .dst = seg->saddr,
+                          .sport = seg->dport, .dport = seg->sport,
+                          .flags = SN_TCP_RST};
   if (seg->flags & SN_TCP_ACK) {
-    seq = seg->ack;                         /* <SEQ=SEG.ACK><CTL=RST> */
+    b.seq = seg->ack;                         /* <SEQ=SEG.ACK><CTL=RST> */
   } else {
-    ack = seg->seq + sn_tcp_seg_len(seg);   /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN> */
-    flags |= SN_TCP_ACK;
+    b.ack = seg->seq + sn_tcp_seg_len(seg);   /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN> */
+    b.flags |= SN_TCP_ACK;
   }
-  struct sn_pbuf *p = sn_stack_alloc(st, SN_TCP_HLEN, why);
-  if (!p)
-    return;
-  uint8_t *h = p->data;
-  sn_put16(h, seg->dport);
-  sn_put16(h + 2, seg->sport);
-  sn_put32(h + 4, seq);
-  sn_put32(h + 8, ack);
-  h[12] = 5 << 4;
-  h[13] = flags;
-  sn_put16(h + 14, 0);
-  sn_put32(h + 16, 0);
-  uint32_t sum = sn_csum_pseudo4(seg->daddr, seg->saddr, SN_IPPROTO_TCP,
-                                 SN_TCP_HLEN);
-  sn_put16(h + 16, sn_csum_fold(sn_csum_partial(h, SN_TCP_HLEN, sum)));
-  sn_count(st, SN_CTR_TcpOutSegs);
-  sn_count(st, SN_CTR_TcpOutRsts);
   char fl[12];
   SN_TRACE(st, tcp, "tx-rst", SN_TF_IP("dst", seg->saddr),
            SN_TF_U("sport", seg->dport), SN_TF_U("dport", seg->sport),
-           SN_TF_S("flags", sn_tcp_flags_str(flags, fl)), SN_TF_U("seq", seq),
-           SN_TF_U("ack", ack), SN_TF_S("why", why));
-  struct sn_ip_out io = {.src = seg->daddr, .dst = seg->saddr,
-                         .proto = SN_IPPROTO_TCP, .df = true};
-  sn_ip_output(st, &io, p);
+           SN_TF_S("flags", sn_tcp_flags_str(b.flags, fl)), SN_TF_U("seq", b.seq),
+           SN_TF_U("ack", b.ack), SN_TF_S("why", why));
+  sn_tcp_send_bare(st, &b, why);
 }
 
 /* RFC 5961 §7 and Linux: one challenge ACK per tcp_invalid_ratelimit per

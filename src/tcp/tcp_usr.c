@@ -43,6 +43,25 @@ static void setup_options(struct sn_tcb *tcb) {
   tcb->rcv_wscale = tcb->ws_ok ? sn_tcp_pick_wscale(tcb) : 0;
 }
 
+/* connect() needs its 4-tuple free; tcp_tw_reuse may free it from
+ * TIME-WAIT (a record, or the TCB of a socket still open). */
+static int take_tuple(struct sn_stack *st, uint32_t laddr, uint16_t lport,
+                      uint32_t raddr, uint16_t rport) {
+  uint32_t rec = sn_tw_lookup(st, laddr, lport, raddr, rport);
+  if (rec)
+    return sn_tw_reuse(st, rec) ? 0 : -EADDRNOTAVAIL;
+  struct sn_tcb *old = sn_tcb_lookup(st, laddr, lport, raddr, rport);
+  if (!old)
+    return 0;
+  if (old->state != SN_TCP_TIME_WAIT ||
+      !sn_tw_may_reuse(st, old->ts_ok,
+                       (uint32_t)(old->ts_recent_ns / SN_NSEC_PER_SEC), raddr))
+    return -EADDRNOTAVAIL;
+  sn_count(st, SN_CTR_SnTcpTimeWaitReuse);
+  sn_tcp_done(old, 0, "TIME-WAIT reused by a new connection (tcp_tw_reuse)");
+  return 0;
+}
+
 int sn_tcp_usr_connect(struct sn_sock *s, uint32_t addr, uint16_t port) {
   struct sn_stack *st = s->st;
   struct sn_tcb *tcb = s->tcb;
@@ -92,7 +111,8 @@ int sn_tcp_usr_connect(struct sn_sock *s, uint32_t addr, uint16_t port) {
       uint16_t p = sn_ports_ephemeral(st, &st->tcp_ports);
       if (!p)
         return -EADDRNOTAVAIL;
-      if (!sn_tcb_lookup(st, laddr, p, addr, port)) {
+      if (!sn_tcb_lookup(st, laddr, p, addr, port) &&
+          !sn_tw_lookup(st, laddr, p, addr, port)) {
         s->lport = p;
         break;
       }
@@ -102,18 +122,9 @@ int sn_tcp_usr_connect(struct sn_sock *s, uint32_t addr, uint16_t port) {
     s->bound = true;
     sn_ports_insert(&st->tcp_ports, s);
   }
-  struct sn_tcb *old = sn_tcb_lookup(st, laddr, s->lport, addr, port);
-  if (old) {
-    /* tcp_tw_reuse: a TIME-WAIT connection may give way to a new one. */
-    bool loop = sn_ip_is_loopback(addr) || sn_is_local_addr(st, addr);
-    bool reuse = old->state == SN_TCP_TIME_WAIT && old->ts_ok &&
-                 (st->cfg.tcp_tw_reuse == 1 || (st->cfg.tcp_tw_reuse == 2 && loop)) &&
-                 st->now - old->last_rcv_ns >= SN_NSEC_PER_SEC;
-    if (!reuse)
-      return -EADDRNOTAVAIL;
-    sn_count(st, SN_CTR_SnTcpTimeWaitReuse);
-    sn_tcp_done(old, 0, "TIME-WAIT reused by a new connection (tcp_tw_reuse)");
-  }
+  int err = take_tuple(st, laddr, s->lport, addr, port);
+  if (err)
+    return err;
   tcb = attach(s);
   if (!tcb)
     return -ENOMEM;
@@ -392,6 +403,10 @@ void sn_tcp_usr_close(struct sn_sock *s) {
       sn_tcp_send_rst(tcb, tcb->linger_zero ? "RST: close() with SO_LINGER 0"
                                             : "RST: close() with unread data");
     sn_tcp_done(tcb, 0, "aborted by close()");
+    return;
+  }
+  if (tcb->state == SN_TCP_TIME_WAIT) {
+    sn_tw_orphaned(tcb);
     return;
   }
   close_send_side(tcb);

@@ -21,14 +21,40 @@ void seqdiag_header(struct seqdiag *d) {
   fprintf(d->out, "\n%12s  %-*s%s\n", "time", ARROW + 2, d->left, d->right);
 }
 
+/* Relative sequence numbers: the event's own, or from the ISNs learnt
+ * from the connection's earlier segments. */
+static void relative(struct seqdiag *d, const struct sn_trace_event *ev,
+                     uint32_t *rseq, uint32_t *rack) {
+  uint64_t conn = u(ev, "conn");
+  uint32_t seq = (uint32_t)u(ev, "seq"), ack = (uint32_t)u(ev, "ack");
+  unsigned i = 0;
+  while (i < d->nisn && d->isn[i].conn != conn)
+    i++;
+  if (sn_trace_field(ev, "rseq")) {
+    *rseq = (uint32_t)u(ev, "rseq");
+    *rack = (uint32_t)u(ev, "rack");
+    if (i == d->nisn && i < sizeof d->isn / sizeof d->isn[0])
+      d->nisn++;
+    if (i < d->nisn && *rack) {
+      d->isn[i].conn = conn;
+      d->isn[i].iss = seq - *rseq;
+      d->isn[i].irs = ack - *rack;
+    }
+    return;
+  }
+  *rseq = i < d->nisn ? seq - d->isn[i].iss : seq;
+  *rack = i < d->nisn ? ack - d->isn[i].irs : ack;
+}
+
 /* "S.  seq 0 ack 1 len 0 win 65160" centred in an arrow. */
 static void arrow(struct seqdiag *d, const struct sn_trace_event *ev) {
   bool to_right = !strcmp(ev->host, d->left);
+  uint32_t rseq, rack;
+  relative(d, ev, &rseq, &rack);
   char label[96];
-  snprintf(label, sizeof label, " %s seq=%llu ack=%llu len=%llu win=%llu ",
-           s(ev, "flags"), (unsigned long long)u(ev, "rseq"),
-           (unsigned long long)u(ev, "rack"), (unsigned long long)u(ev, "len"),
-           (unsigned long long)u(ev, "win"));
+  snprintf(label, sizeof label, " %s seq=%lu ack=%lu len=%llu win=%llu ",
+           s(ev, "flags"), (unsigned long)rseq, (unsigned long)rack,
+           (unsigned long long)u(ev, "len"), (unsigned long long)u(ev, "win"));
   char line[ARROW + 1];
   memset(line, '-', ARROW);
   line[ARROW] = 0;
@@ -65,6 +91,11 @@ void seqdiag_sink(void *ctx, const struct sn_trace_event *ev) {
     arrow(d, ev);
   } else if (ev->cat == SN_TC_tcp && !strcmp(ev->name, "state")) {
     state(d, ev);
+  } else if (ev->cat == SN_TC_tcp && !strcmp(ev->name, "timewait-record")) {
+    fprintf(d->out, "%9.3f ms  %s: the closed connection waits as a %llu-byte "
+                    "TIME-WAIT record; its control block is freed\n",
+            (double)ev->time_ns / 1e6, ev->host,
+            (unsigned long long)u(ev, "bytes"));
   } else if (ev->cat == SN_TC_tcp && !strcmp(ev->name, "tx-rst")) {
     fprintf(d->out, "%9.3f ms  %s sends RST: %s\n", (double)ev->time_ns / 1e6,
             ev->host, s(ev, "why"));

@@ -18,6 +18,10 @@ struct seqdiag {
   const char *left, *right;   /* host names: arrows go left->right or back */
   struct timeline *other;     /* events that are not TCP go here (or NULL) */
   unsigned segments, lost;
+  /* Each connection's ISNs, learnt from its segments, for the relative
+   * numbers of a TIME-WAIT record's segments (which do not carry them). */
+  struct { uint64_t conn; uint32_t iss, irs; } isn[8];
+  unsigned nisn;
 };
 
 void seqdiag_header(struct seqdiag *d);
