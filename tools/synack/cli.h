@@ -61,6 +61,7 @@ struct cli_command {
 int cmd_demo(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
 int cmd_transfer(int argc, char **argv);
+int cmd_pdrill(int argc, char **argv);
 
 /* Command-line options of one command: "--name VALUE" or "--name=VALUE",
  * or a flag without a value. */

@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
     {"demo", "two hosts on a simulated link: ARP, ping, UDP across loss", cmd_demo},
     {"ping", "ping between two simulated hosts", cmd_ping},
     {"transfer", "send N bytes over TCP across a simulated link and check them", cmd_transfer},
+    {"pdrill", "run packetdrill scripts against synack on virtual time", cmd_pdrill},
 };
 
 static void usage(FILE *out) {
