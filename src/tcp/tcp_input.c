@@ -535,6 +535,9 @@ static void fin_input(struct sn_tcb *tcb) {
   }
   tcb->fin_rcvd = 1;
   tcb->rcv_nxt++;
+  /* Linux's tcp_fin() resets the SACK state: no DSACK for a duplicate
+   * that came with the FIN. */
+  tcb->dsack_pending = 0;
   uint64_t tw = (uint64_t)st->cfg.tcp_timewait_len * SN_NSEC_PER_SEC;
   switch (tcb->state) {
   case SN_TCP_SYN_RECEIVED:

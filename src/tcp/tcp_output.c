@@ -450,11 +450,29 @@ static uint32_t sendable(struct sn_tcb *tcb, uint32_t unsent, bool *wnd_limited)
   return len;
 }
 
-/* Send len new bytes (and the FIN after them if fin). */
-static void send_segment(struct sn_tcb *tcb, uint32_t len, bool fin) {
+/* Whether a segment of len new bytes is the last the windows let out now:
+ * cwnd is full after it, or the peer's window has no room for the next. */
+static bool ends_burst(const struct sn_tcb *tcb, uint32_t len, uint32_t unsent) {
+  if (sn_tcp_in_flight(tcb) + 1 >= tcb->ccs.cwnd)
+    return true;
+  uint32_t room = usable_window(tcb) - len;
+  return room < SN_MIN(unsent - len, current_mss(tcb));
+}
+
+/* Send len new bytes (and the FIN after them if fin); in_burst segments
+ * went out before it in this burst. PSH where Linux's segments show it:
+ * on the segment that empties the send queue, and, in slow start, on the
+ * last of a burst of several that the windows cut short. One segment at
+ * a time (limited transmit, recovery) and bursts in congestion avoidance
+ * go without: Linux's flag follows its socket-buffer boundaries, which
+ * this mirrors as observed in its conformance scripts. */
+static void send_segment(struct sn_tcb *tcb, uint32_t len, bool fin,
+                         unsigned in_burst) {
   uint32_t unsent = sn_tcp_unsent(tcb);
   uint8_t flags = SN_TCP_ACK;
-  if (len && len == unsent)
+  bool slow_start = tcb->ccs.cwnd < tcb->ccs.ssthresh;
+  if (len && (len == unsent ||
+              (in_burst && slow_start && ends_burst(tcb, len, unsent))))
     flags |= SN_TCP_PSH;
   if (fin)
     flags |= SN_TCP_FIN;
@@ -482,7 +500,7 @@ static void send_segment(struct sn_tcb *tcb, uint32_t len, bool fin) {
 }
 
 static void send_new_data(struct sn_tcb *tcb) {
-  for (;;) {
+  for (unsigned sent = 0;; sent++) {
     uint32_t unsent = sn_tcp_unsent(tcb);
     bool fin_due = tcb->fin_queued && !tcb->fin_sent;
     if (!unsent && !fin_due)
@@ -502,7 +520,7 @@ static void send_new_data(struct sn_tcb *tcb) {
       return;
     }
     bool fin = fin_due && len == unsent;
-    send_segment(tcb, len, fin);
+    send_segment(tcb, len, fin, sent);
     if (fin)
       return;
   }
@@ -513,7 +531,7 @@ bool sn_tcp_send_one_new(struct sn_tcb *tcb) {
   uint32_t len = SN_MIN(SN_MIN(unsent, usable_window(tcb)), current_mss(tcb));
   if (!len || !can_send_data(tcb))
     return false;
-  send_segment(tcb, len, tcb->fin_queued && len == unsent);
+  send_segment(tcb, len, tcb->fin_queued && len == unsent, 0);
   return true;
 }
 
@@ -522,7 +540,7 @@ bool sn_tcp_send_window_fill(struct sn_tcb *tcb) {
                         current_mss(tcb));
   if (!len || !can_send_data(tcb))
     return false;
-  send_segment(tcb, len, tcb->fin_queued && len == sn_tcp_unsent(tcb));
+  send_segment(tcb, len, tcb->fin_queued && len == sn_tcp_unsent(tcb), 0);
   return true;
 }
 

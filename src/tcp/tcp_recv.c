@@ -65,6 +65,25 @@ void sn_tcp_note_dsack(struct sn_tcb *tcb, uint32_t start, uint32_t end) {
   sn_count(tcb->st, SN_CTR_TcpExtTCPDSACKOldSent);
 }
 
+/* In-order data that ends at high also covered out-of-order data we held:
+ * that part arrived twice, and the first such range is reported as a
+ * DSACK (RFC 2883; as Linux's tcp_ofo_queue() does), extended by the
+ * ranges that continue it. */
+static void note_covered_dsack(struct sn_tcb *tcb, uint32_t high) {
+  const struct sn_ooo *o = tcb->ooo;
+  bool noted = false;
+  for (unsigned i = 0; o && i < o->n && sn_seq_lt(o->r[i].start, high); i++) {
+    uint32_t end = sn_seq_lt(o->r[i].end, high) ? o->r[i].end : high;
+    if (!noted) {
+      sn_tcp_note_dsack(tcb, o->r[i].start, end);
+      noted = true;
+    } else if (tcb->dsack_pending && sn_seq_leq(o->r[i].start, tcb->dsack.end) &&
+               sn_seq_gt(end, tcb->dsack.end)) {
+      tcb->dsack.end = end;
+    }
+  }
+}
+
 uint32_t sn_tcp_rcv_data(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data,
                          uint32_t len) {
   struct sn_stack *st = tcb->st;
@@ -125,6 +144,7 @@ uint32_t sn_tcp_rcv_data(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data,
   tcb->rcv_nxt += len;
   /* Out-of-order ranges the new data reaches are readable now. */
   struct sn_ooo *o = tcb->ooo;
+  note_covered_dsack(tcb, tcb->rcv_nxt);
   while (o && o->n && sn_seq_leq(o->r[0].start, tcb->rcv_nxt)) {
     if (sn_seq_gt(o->r[0].end, tcb->rcv_nxt)) {
       uint32_t more = o->r[0].end - tcb->rcv_nxt;

@@ -264,11 +264,16 @@ ssize_t sn_tcp_usr_send(struct sn_sock *s, const void *buf, size_t len,
   return n;
 }
 
-/* After the application reads, open the window if it grew a lot (Linux:
- * at least doubled), so the sender need not wait for a probe. */
+/* After the application reads, open the window if it grew a lot (Linux's
+ * tcp_cleanup_rbuf(): only while the window is at most half the largest
+ * we can advertise, and only to at least twice what it is), so the sender
+ * need not wait for a probe. */
 static void window_update(struct sn_tcb *tcb) {
+  if (tcb->fin_rcvd)
+    return; /* nothing more will come */
   uint32_t cur = sn_seq_gt(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
-  if (2 * cur > tcb->rcvbuf_limit)
+  uint32_t clamp = SN_MIN(tcb->rcvbuf_limit, 65535u << tcb->rcv_wscale);
+  if (2 * (uint64_t)cur > clamp)
     return;
   uint32_t free_space = tcb->rcvbuf_limit - tcb->rcvbuf.len;
   uint32_t mss = tcb->adv_mss ? tcb->adv_mss : 536;
