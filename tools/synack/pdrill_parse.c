@@ -176,7 +176,7 @@ static int parse_ip_info(struct parser *p, struct pd_packet *pk) {
   next(p);
   while (!is_char(peek(p, 0), close)) {
     const struct pd_token *t = next(p);
-    uint32_t v;
+    uint32_t v = 0;
     if (is_word(t, "ect0"))
       pk->ecn = PD_ECN_ECT0;
     else if (is_word(t, "ect1"))
