@@ -186,6 +186,7 @@ struct sc {
   unsigned next_cli;
   uint64_t txn, errors;
   uint64_t deadline; /* wall ns: start no new connections after it */
+  uint64_t max_txn, started; /* BENCH_TXN: a fixed count (for profiling) */
   struct sc_conn *free;
   unsigned open;
 };
@@ -209,8 +210,9 @@ static void sc_release(struct sc_conn *c) {
 static void sc_client_ev(void *ctx, int sd, unsigned ev);
 
 static void sc_start(struct sc *s) {
-  if (bench_wall_ns() >= s->deadline)
+  if (bench_wall_ns() >= s->deadline || (s->max_txn && s->started >= s->max_txn))
     return;
+  s->started++;
   struct sc_conn *c = sc_alloc(s);
   c->st = s->cli[s->next_cli++ % SC_CLIENTS];
   c->sd = sn_socket(c->st, SN_SOCK_STREAM);
@@ -285,7 +287,8 @@ static void sc_accept_ev(void *ctx, int sd, unsigned ev) {
 
 static bool sc_done(void *ctx) {
   struct sc *s = ctx;
-  return s->open == 0 && bench_wall_ns() >= s->deadline;
+  return s->open == 0 &&
+         (bench_wall_ns() >= s->deadline || (s->max_txn && s->started >= s->max_txn));
 }
 
 static double sc_run(uint64_t duration, uint64_t *tw_records) {
@@ -313,6 +316,10 @@ static double sc_run(uint64_t duration, uint64_t *tw_records) {
   mn_run(s.net, NULL, NULL, 10 * MS);
   uint64_t t0 = bench_wall_ns();
   s.deadline = t0 + duration;
+  if (getenv("BENCH_TXN")) { /* instruction counts per transaction */
+    s.max_txn = strtoull(getenv("BENCH_TXN"), NULL, 10);
+    s.deadline = UINT64_MAX;
+  }
   for (unsigned i = 0; i < SC_INFLIGHT; i++)
     sc_start(&s);
   mn_run(s.net, sc_done, &s, duration + 10 * SEC);

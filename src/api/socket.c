@@ -97,7 +97,9 @@ void sn_sock_set_error(struct sn_sock *s, int err) {
 }
 
 struct sn_sock *sn_sock_new(struct sn_stack *st, enum sn_sock_type type) {
-  int sd = 0;
+  /* The lowest free descriptor, as POSIX hands them out; every slot below
+   * sd_hint is in use, so the search starts there. */
+  int sd = st->sd_hint;
   while (sd < st->nsocks && st->socks[sd])
     sd++;
   if (sd == st->nsocks) {
@@ -126,6 +128,7 @@ struct sn_sock *sn_sock_new(struct sn_stack *st, enum sn_sock_type type) {
     s->sndbuf = (uint32_t)st->cfg.wmem_default;
   }
   st->socks[sd] = s;
+  st->sd_hint = sd + 1;
   return s;
 }
 
@@ -148,6 +151,8 @@ static void free_sock(struct sn_stack *st, struct sn_sock *s) {
     sn_ports_remove(ports_of(s), s);
   sn_pbuf_free_chain(&st->pool, s->rxq_head);
   st->socks[s->sd] = NULL;
+  if (s->sd < st->sd_hint)
+    st->sd_hint = s->sd;
   free(s);
 }
 

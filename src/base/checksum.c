@@ -546,12 +546,12 @@ uint16_t sn_csum_fold(uint32_t sum) {
 
 uint32_t sn_csum_pseudo4(uint32_t src, uint32_t dst, uint8_t proto,
                          uint16_t len) {
-  uint8_t ph[12] = {
-      (uint8_t)(src >> 24), (uint8_t)(src >> 16), (uint8_t)(src >> 8),
-      (uint8_t)src,         (uint8_t)(dst >> 24), (uint8_t)(dst >> 16),
-      (uint8_t)(dst >> 8),  (uint8_t)dst,         0,
-      proto,                (uint8_t)(len >> 8),  (uint8_t)len};
-  return partial_portable(ph, sizeof ph, 0);
+  /* The one's-complement sum of the pseudo-header's words in host order,
+   * then in the byte order the other partial sums use (RFC 1071 §2(B):
+   * the sum is independent of byte order up to a swap). */
+  uint32_t s = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
+               proto + len;
+  return native_to_net16(fold32(s));
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */

@@ -182,6 +182,7 @@ int sn_netif_add(struct sn_stack *st, const struct sn_netif_params *p) {
     memcpy(n->mac, p->mac, 6);
     n->mtu = p->mtu;
     n->link = p->link;
+    sn_route_changed(st);
     return i;
   }
   return -ENOSPC;
@@ -194,6 +195,7 @@ int sn_netif_set_mtu(struct sn_stack *st, int ifindex, uint32_t mtu) {
   if (mtu < SN_MTU_MIN || mtu > SN_MTU_MAX)
     return -EINVAL;
   n->mtu = mtu;
+  sn_route_changed(st);
   return 0;
 }
 
@@ -235,6 +237,7 @@ int sn_netif_add_addr(struct sn_stack *st, int ifindex, uint32_t ip,
   st->addrs[st->naddrs++] = (struct sn_ifaddr){
       .addr = ip, .mask = mask, .prefix_len = (uint8_t)prefix_len,
       .ifindex = ifindex};
+  sn_route_changed(st);
   SN_TRACE(st, ip, "addr-add", SN_TF_S("dev", st->netifs[ifindex].name),
            SN_TF_IP("addr", ip), SN_TF_U("prefix", prefix_len));
   if (ifindex != SN_LOOPBACK_IFINDEX)
@@ -289,11 +292,16 @@ int sn_route_add(struct sn_stack *st, uint32_t dst, unsigned prefix_len,
   st->routes[st->nroutes++] = (struct sn_route){
       .dst = dst & mask, .mask = mask, .prefix_len = (uint8_t)prefix_len,
       .gw = gw, .ifindex = ifindex};
+  sn_route_changed(st);
   return 0;
 }
 
-int sn_route_lookup(const struct sn_stack *st, uint32_t dst,
-                    struct sn_route_result *out) {
+/* The lookup itself: local addresses, the longest matching prefix, path
+ * MTUs, the source address. *valid_until: when a path MTU it used
+ * expires. */
+static int route_resolve(const struct sn_stack *st, uint32_t dst,
+                         struct sn_route_result *out, uint64_t *valid_until) {
+  *valid_until = UINT64_MAX;
   if (sn_is_local_addr(st, dst)) {
     out->ifindex = SN_LOOPBACK_IFINDEX;
     out->nexthop = dst;
@@ -315,8 +323,10 @@ int sn_route_lookup(const struct sn_stack *st, uint32_t dst,
   out->mtu = out->if_mtu = st->netifs[best->ifindex].mtu;
   for (int i = 0; i < SN_PMTU_SLOTS; i++) {
     const struct sn_pmtu *p = &st->pmtu[i];
-    if (p->dst == dst && p->expires > st->now && p->mtu < out->mtu)
+    if (p->dst == dst && p->expires > st->now && p->mtu < out->mtu) {
       out->mtu = p->mtu;
+      *valid_until = p->expires;
+    }
   }
   /* Source: an address of the outgoing interface, preferring one on the
    * destination's (or gateway's) subnet. */
@@ -337,6 +347,31 @@ int sn_route_lookup(const struct sn_stack *st, uint32_t dst,
   return 0;
 }
 
+int sn_route_lookup(struct sn_stack *st, uint32_t dst,
+                    struct sn_route_result *out) {
+  uint32_t h = (dst * 0x9e3779b1u) >> 26; /* 64 slots */
+  struct sn_rtcache *c = &st->rtcache[h];
+  if (c->gen && c->gen == st->route_gen && c->dst == dst &&
+      st->now < c->valid_until) {
+    *out = c->rt;
+    return 0;
+  }
+  uint64_t until;
+  int r = route_resolve(st, dst, out, &until);
+  if (r == 0 && st->route_gen) {
+    c->dst = dst;
+    c->gen = st->route_gen;
+    c->valid_until = until;
+    c->rt = *out;
+  }
+  return r;
+}
+
+void sn_route_changed(struct sn_stack *st) {
+  if (++st->route_gen == 0)
+    st->route_gen = 1; /* 0 marks an empty cache slot */
+}
+
 uint32_t sn_pmtu_update(struct sn_stack *st, uint32_t dst, uint32_t mtu) {
   if (mtu < (uint32_t)st->cfg.route_min_pmtu)
     mtu = (uint32_t)st->cfg.route_min_pmtu;
@@ -353,11 +388,13 @@ uint32_t sn_pmtu_update(struct sn_stack *st, uint32_t dst, uint32_t mtu) {
   struct sn_route_result rt;
   if (sn_route_lookup(st, dst, &rt) == 0 && mtu >= rt.if_mtu) {
     slot->dst = 0; /* no smaller than the interface: nothing to learn */
+    sn_route_changed(st);
     return rt.if_mtu;
   }
   slot->dst = dst;
   slot->mtu = mtu;
   slot->expires = st->now + (uint64_t)st->cfg.route_mtu_expires * SN_NSEC_PER_SEC;
+  sn_route_changed(st);
   SN_TRACE(st, ip, "pmtu", SN_TF_IP("dst", dst), SN_TF_U("mtu", mtu));
   return mtu;
 }

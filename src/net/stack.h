@@ -61,6 +61,26 @@ struct sn_pmtu {
   uint64_t expires;  /* ns */
 };
 
+/* The route to dst: interface, next hop, source address and MTU. */
+struct sn_route_result {
+  int ifindex;
+  uint32_t nexthop;
+  uint32_t src;
+  uint32_t mtu;      /* the path's: the interface's, or less if learned */
+  uint32_t if_mtu;   /* the interface's */
+};
+
+/* Recent route lookups, by destination: valid while the generation of the
+ * routing state (routes, addresses, MTUs, path MTUs) is unchanged and no
+ * path MTU it used has expired. */
+#define SN_RTCACHE_SLOTS 64
+struct sn_rtcache {
+  uint32_t dst;
+  uint32_t gen;          /* 0: empty */
+  uint64_t valid_until;  /* ns */
+  struct sn_route_result rt;
+};
+
 struct sn_stack {
   char name[32];
   struct sn_config cfg;
@@ -85,6 +105,8 @@ struct sn_stack {
 
   struct sn_pbuf *loop_head, *loop_tail; /* packets to ourselves */
   struct sn_pmtu pmtu[SN_PMTU_SLOTS];
+  uint32_t route_gen;             /* bumped on any change to routing */
+  struct sn_rtcache rtcache[SN_RTCACHE_SLOTS];
   uint16_t ip_id;
 
   struct sn_arp arp;
@@ -95,6 +117,7 @@ struct sn_stack {
   struct sn_tcp_table tcp;
   struct sn_sock **socks;         /* descriptor table */
   int nsocks;
+  int sd_hint;                    /* no free descriptor below this */
   struct sn_sock *wake_head, *wake_tail; /* readiness events to deliver */
   bool flushing;
   bool dying;                     /* being freed: transmit nothing */
@@ -143,17 +166,11 @@ bool sn_is_broadcast_addr(const struct sn_stack *st, int ifindex, uint32_t ip);
 /* The first address of an interface, or 0. */
 uint32_t sn_netif_primary_addr(const struct sn_stack *st, int ifindex);
 
-/* The route to dst: interface, next hop, source address and MTU. */
-struct sn_route_result {
-  int ifindex;
-  uint32_t nexthop;
-  uint32_t src;
-  uint32_t mtu;      /* the path's: the interface's, or less if learned */
-  uint32_t if_mtu;   /* the interface's */
-};
 /* Returns 0 or -ENETUNREACH. */
-int sn_route_lookup(const struct sn_stack *st, uint32_t dst,
+int sn_route_lookup(struct sn_stack *st, uint32_t dst,
                     struct sn_route_result *out);
+/* Routes, addresses, MTUs or path MTUs changed: forget cached lookups. */
+void sn_route_changed(struct sn_stack *st);
 
 /* RFC 1191: the path to dst carries at most mtu bytes (raised to
  * route_min_pmtu, kept route_mtu_expires seconds). Returns the MTU now

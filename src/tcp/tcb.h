@@ -100,7 +100,7 @@ struct sn_tcb {
   struct sn_stack *st;
   struct sn_sock *sock;           /* NULL once the application closed */
   struct sn_tcb *listener;        /* passive opens: the listening TCB */
-  struct sn_tcb *qnext;           /* SYN or accept queue link */
+  struct sn_tcb *qnext, *qprev;   /* SYN or accept queue links */
   uint32_t id;                    /* for traces */
 
   uint32_t laddr, raddr;

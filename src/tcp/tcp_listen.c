@@ -40,9 +40,14 @@ struct sn_tcb *sn_tcp_find_listener(struct sn_stack *st, uint32_t daddr,
 
 /* Queues ------------------------------------------------------------------- */
 
+/* Both queues are doubly linked (qnext, qprev): a child leaves either
+ * in O(1), whatever the queue's length (a SYN flood fills the first). */
 static void syn_queue_add(struct sn_tcb *lis, struct sn_tcb *child) {
   child->listener = lis;
+  child->qprev = NULL;
   child->qnext = lis->lq.syn_head;
+  if (child->qnext)
+    child->qnext->qprev = child;
   lis->lq.syn_head = child;
   lis->lq.syn_n++;
 }
@@ -51,24 +56,22 @@ void sn_tcp_child_unlink(struct sn_tcb *child) {
   struct sn_tcb *lis = child->listener;
   if (!lis)
     return;
-  struct sn_tcb **pp = child->queued_accept ? &lis->lq.acc_head
-                                             : &lis->lq.syn_head;
-  struct sn_tcb *prev = NULL;
-  while (*pp && *pp != child) {
-    prev = *pp;
-    pp = &(*pp)->qnext;
-  }
-  if (*pp) {
-    *pp = child->qnext;
-    if (child->queued_accept) {
-      if (lis->lq.acc_tail == child)
-        lis->lq.acc_tail = prev;
-      lis->lq.acc_n--;
-    } else {
-      lis->lq.syn_n--;
-    }
-  }
-  child->qnext = NULL;
+  bool acc = child->queued_accept;
+  if (child->qprev)
+    child->qprev->qnext = child->qnext;
+  else if (acc)
+    lis->lq.acc_head = child->qnext;
+  else
+    lis->lq.syn_head = child->qnext;
+  if (child->qnext)
+    child->qnext->qprev = child->qprev;
+  else if (acc)
+    lis->lq.acc_tail = child->qprev;
+  if (acc)
+    lis->lq.acc_n--;
+  else
+    lis->lq.syn_n--;
+  child->qnext = child->qprev = NULL;
   child->listener = NULL;
   child->queued_accept = 0;
 }
@@ -81,6 +84,7 @@ void sn_tcp_child_ready(struct sn_tcb *child) {
   child->listener = lis;
   child->queued_accept = 1;
   child->qnext = NULL;
+  child->qprev = lis->lq.acc_tail;
   if (lis->lq.acc_tail)
     lis->lq.acc_tail->qnext = child;
   else
