@@ -325,6 +325,11 @@ static double sc_run(uint64_t duration, uint64_t *tw_records) {
   mn_run(s.net, sc_done, &s, duration + 10 * SEC);
   uint64_t t1 = bench_wall_ns();
   *tw_records = 0;
+  uint64_t segs = sn_stack_counter(s.srv, SN_CTR_TcpOutSegs);
+  for (unsigned i = 0; i < SC_CLIENTS; i++)
+    segs += sn_stack_counter(s.cli[i], SN_CTR_TcpOutSegs);
+  bench_progress("short_conn: %.2f segments per transaction",
+                 s.txn ? (double)segs / (double)s.txn : 0.0);
   for (unsigned i = 0; i < SC_CLIENTS; i++)
     *tw_records += sn_stack_counter(s.cli[i], SN_CTR_SnTcpTimeWaitRecords) -
                    sn_stack_counter(s.cli[i], SN_CTR_TcpExtTW);

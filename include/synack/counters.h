@@ -110,7 +110,8 @@
   X(TcpExtTW, "TIME-WAIT connections that ran their course")                  \
   X(TcpExtTCPTimeWaitOverflow, "TIME-WAIT records refused: table full")       \
   X(SnTcpTimeWaitReuse, "TIME-WAIT connections reused by a new connection")  \
-  X(SnTcpTimeWaitRecords, "closed connections moved to compact TIME-WAIT records")
+  X(SnTcpTimeWaitRecords, "closed connections moved to compact TIME-WAIT records") \
+  X(SnTcpAckPiggybacked, "owed ACKs that rode on the application's reply")
 
 /* X(name, description): why a packet was dropped. */
 #define SN_DROP_REASONS(X)                                                    \

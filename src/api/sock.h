@@ -69,4 +69,9 @@ uint32_t sn_sockopt_bufsize(int v, int64_t max, uint32_t floor);
 /* Free every socket (stack teardown). */
 void sn_sock_destroy_all(struct sn_stack *st);
 
+/* Whether the application takes readiness events by callback. */
+static inline bool sn_sock_has_callback(const struct sn_sock *s) {
+  return s->event_fn != NULL;
+}
+
 #endif

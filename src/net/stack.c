@@ -86,7 +86,10 @@ int sn_stack_input(struct sn_stack *st, int ifindex, const uint8_t *frame,
   if (!sn_netif_get(st, ifindex) || ifindex == SN_LOOPBACK_IFINDEX)
     return -ENODEV;
   set_now(st, now);
+  st->tcp.defer_acks = true;
   sn_eth_input(st, ifindex, frame, len);
+  sn_sock_flush_events(st);
+  sn_tcp_flush_acks(st);
   sn_sock_flush_events(st);
   sn_tcp_reap(st);
   return 0;

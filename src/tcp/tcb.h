@@ -211,6 +211,7 @@ struct sn_tcb {
   unsigned rd_shut : 1;           /* shutdown(SHUT_RD) */
   unsigned nodelay : 1, cork : 1, keepalive : 1;
   unsigned ack_now : 1;           /* an ACK must go out */
+  unsigned ack_deferred : 1;      /* ... at the end of this input */
   unsigned delack_pingpong : 1;   /* interactive: delay ACKs */
   unsigned queued_accept : 1;     /* on its listener's accept queue */
   unsigned in_hash : 1;

@@ -198,6 +198,8 @@ void sn_tcb_release(struct sn_tcb *tcb) {
 }
 
 void sn_tcp_reap(struct sn_stack *st) {
+  if (st->tcp.defer_acks)
+    return; /* deferred ACKs may still name them: after the input */
   while (st->tcp.dead) {
     struct sn_tcb *tcb = st->tcp.dead;
     st->tcp.dead = tcb->hnext;

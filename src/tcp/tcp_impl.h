@@ -25,6 +25,8 @@
 struct sn_stack;
 struct sn_ip4;
 
+#define SN_TCP_DEFERRED_ACKS 64
+
 /* Stack-wide TCP state, embedded in struct sn_stack. */
 struct sn_tcp_table {
   struct sn_tcb **buckets;       /* by 4-tuple */
@@ -38,6 +40,11 @@ struct sn_tcp_table {
   /* RFC 5961 §7: stack-wide challenge ACK budget per second. */
   uint64_t challenge_stamp;      /* second it counts for, plus 1 */
   uint32_t challenge_count;
+  /* ACKs owed during the current input, sent after the callbacks ran
+   * (tcp_output.c). */
+  bool defer_acks;
+  unsigned ndeferred;
+  struct sn_tcb *deferred[SN_TCP_DEFERRED_ACKS];
 };
 
 /* tcp_conn.c */
@@ -88,6 +95,8 @@ void sn_tcp_trace_conn(struct sn_tcb *tcb, const char *name, const char *k1,
  * ACK if one is still owed. */
 void sn_tcp_output(struct sn_tcb *tcb);
 void sn_tcp_send_ack(struct sn_tcb *tcb, const char *why);
+/* Send the ACKs deferred during an input (after its callbacks). */
+void sn_tcp_flush_acks(struct sn_stack *st);
 /* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED). */
 void sn_tcp_send_syn(struct sn_tcb *tcb, const char *why);
 /* The window a SYN or SYN-ACK of tcb offers (unscaled, RFC 7323 §2.2); it

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/checksum.h"
+#include "api/sock.h"
 #include "base/util.h"
 #include "net/ipv4.h"
 #include "net/stack.h"
@@ -544,6 +545,27 @@ bool sn_tcp_send_window_fill(struct sn_tcb *tcb) {
   return true;
 }
 
+/*
+ * An ACK owed for data or a FIN taken in can wait until the end of that
+ * input, after the application's event callbacks have run: a reply or a
+ * close they make then carries it, instead of a pure ACK followed by the
+ * data. The ACK leaves at the same instant either way. (The handshake's
+ * last ACK is not held: Linux holds it only when a write is pending.)
+ */
+static bool defer_ack(struct sn_tcb *tcb) {
+  struct sn_tcp_table *t = &tcb->st->tcp;
+  if (!t->defer_acks || !tcb->sock || !sn_sock_has_callback(tcb->sock) ||
+      !(tcb->data_rcvd || tcb->fin_rcvd))
+    return false;
+  if (tcb->ack_deferred)
+    return true;
+  if (t->ndeferred == SN_TCP_DEFERRED_ACKS)
+    return false;
+  tcb->ack_deferred = 1;
+  t->deferred[t->ndeferred++] = tcb;
+  return true;
+}
+
 void sn_tcp_output(struct sn_tcb *tcb) {
   if (can_send_data(tcb)) {
     tcb->ccs.cwnd_limited = false;
@@ -555,8 +577,28 @@ void sn_tcp_output(struct sn_tcb *tcb) {
       sn_tcp_schedule_tlp(tcb);
   }
   if (tcb->ack_now && tcb->state != SN_TCP_CLOSED &&
-      tcb->state != SN_TCP_LISTEN && tcb->state != SN_TCP_SYN_SENT)
+      tcb->state != SN_TCP_LISTEN && tcb->state != SN_TCP_SYN_SENT &&
+      !defer_ack(tcb))
     sn_tcp_send_ack(tcb, "acknowledging what arrived");
+}
+
+void sn_tcp_flush_acks(struct sn_stack *st) {
+  struct sn_tcp_table *t = &st->tcp;
+  for (unsigned i = 0; i < t->ndeferred; i++) {
+    struct sn_tcb *tcb = t->deferred[i];
+    tcb->ack_deferred = 0;
+    if (tcb->dead)
+      continue;
+    if (!tcb->ack_now) { /* a reply carried it */
+      sn_count(st, SN_CTR_SnTcpAckPiggybacked);
+      continue;
+    }
+    if (tcb->state != SN_TCP_CLOSED && tcb->state != SN_TCP_LISTEN &&
+        tcb->state != SN_TCP_SYN_SENT)
+      sn_tcp_send_ack(tcb, "acknowledging what arrived");
+  }
+  t->ndeferred = 0;
+  t->defer_acks = false;
 }
 
 void sn_tcp_ack_sent(struct sn_tcb *tcb) {
