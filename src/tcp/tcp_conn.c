@@ -52,7 +52,16 @@ void sn_tcp_table_destroy(struct sn_stack *st) {
   free(t->buckets);
   t->buckets = NULL;
   sn_tw_destroy(st);
+  st->dying = true;
   sn_tcp_reap(st);
+  while (t->spare) {
+    struct sn_tcb *tcb = t->spare;
+    t->spare = tcb->hnext;
+    free(tcb);
+  }
+  t->nspare = 0;
+  while (t->nspare_txq)
+    free(t->spare_txq[--t->nspare_txq]);
 }
 
 uint32_t sn_tcp_tuple_hash(const struct sn_tcp_table *t, uint32_t laddr,
@@ -128,10 +137,33 @@ struct sn_tcb *sn_tcb_lookup(struct sn_stack *st, uint32_t laddr,
 
 /* Creation and release ---------------------------------------------------- */
 
+struct sn_txseg *sn_txq_small_get(struct sn_stack *st) {
+  struct sn_tcp_table *t = &st->tcp;
+  if (t->nspare_txq)
+    return t->spare_txq[--t->nspare_txq];
+  return malloc(SN_TXQ_SMALL * sizeof(struct sn_txseg));
+}
+
+void sn_txq_release(struct sn_stack *st, struct sn_txq *q) {
+  struct sn_tcp_table *t = &st->tcp;
+  if (q->v && q->cap == SN_TXQ_SMALL && t->nspare_txq < SN_TCP_SPARE_TXQS)
+    t->spare_txq[t->nspare_txq++] = q->v;
+  else
+    free(q->v);
+  q->v = NULL;
+  q->cap = q->head = q->n = 0;
+}
+
 struct sn_tcb *sn_tcb_new(struct sn_stack *st) {
-  struct sn_tcb *tcb = calloc(1, sizeof *tcb);
-  if (!tcb)
+  struct sn_tcp_table *t = &st->tcp;
+  struct sn_tcb *tcb = t->spare;
+  if (tcb) {
+    t->spare = tcb->hnext;
+    t->nspare--;
+    memset(tcb, 0, sizeof *tcb);
+  } else if (!(tcb = calloc(1, sizeof *tcb))) {
     return NULL;
+  }
   tcb->st = st;
   tcb->id = ++st->tcp.next_id;
   tcb->state = SN_TCP_CLOSED;
@@ -203,7 +235,15 @@ void sn_tcp_reap(struct sn_stack *st) {
   while (st->tcp.dead) {
     struct sn_tcb *tcb = st->tcp.dead;
     st->tcp.dead = tcb->hnext;
-    free(tcb->txq.v);
+    sn_txq_release(st, &tcb->txq);
+#if SN_TCP_SPARE_TCBS > 0
+    if (st->tcp.nspare < SN_TCP_SPARE_TCBS && !st->dying) {
+      tcb->hnext = st->tcp.spare;
+      st->tcp.spare = tcb;
+      st->tcp.nspare++;
+      continue;
+    }
+#endif
     free(tcb);
   }
 }

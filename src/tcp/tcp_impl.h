@@ -26,6 +26,16 @@ struct sn_stack;
 struct sn_ip4;
 
 #define SN_TCP_DEFERRED_ACKS 64
+#if defined(__SANITIZE_ADDRESS__)
+/* The sanitizer build frees everything at once, so that it can catch a
+ * use after free. */
+#define SN_TCP_SPARE_TCBS 0
+#define SN_TCP_SPARE_TXQS 1 /* (an array needs a size) */
+#else
+#define SN_TCP_SPARE_TCBS 256   /* freed TCBs kept for reuse */
+#define SN_TCP_SPARE_TXQS 256   /* empty small sent-segment queues kept */
+#endif
+#define SN_TXQ_SMALL 16         /* entries in a queue's first array */
 
 /* Stack-wide TCP state, embedded in struct sn_stack. */
 struct sn_tcp_table {
@@ -36,6 +46,12 @@ struct sn_tcp_table {
   uint32_t timewait;             /* TCBs in TIME-WAIT */
   struct sn_tw_table tw;         /* TIME-WAIT records (tcp_timewait.c) */
   struct sn_tcb *dead;           /* released, to be freed (hnext chain) */
+  /* Memory recycled between connections, so that short connections do
+   * not call malloc() for each control block and sent-segment queue. */
+  struct sn_tcb *spare;          /* hnext chain */
+  unsigned nspare;
+  struct sn_txseg *spare_txq[SN_TCP_SPARE_TXQS];
+  unsigned nspare_txq;
   uint64_t hash_seed;
   /* RFC 5961 §7: stack-wide challenge ACK budget per second. */
   uint64_t challenge_stamp;      /* second it counts for, plus 1 */
@@ -48,6 +64,10 @@ struct sn_tcp_table {
 };
 
 /* tcp_conn.c */
+/* A sent-segment array of SN_TXQ_SMALL entries (recycled if possible),
+ * and its return when a queue empties. */
+struct sn_txseg *sn_txq_small_get(struct sn_stack *st);
+void sn_txq_release(struct sn_stack *st, struct sn_txq *q);
 int sn_tcp_table_init(struct sn_stack *st);
 void sn_tcp_table_destroy(struct sn_stack *st);
 struct sn_tcb *sn_tcb_new(struct sn_stack *st);

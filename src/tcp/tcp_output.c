@@ -30,15 +30,21 @@ static struct sn_txseg *txq_at(struct sn_txq *q, uint32_t i) {
   return &q->v[(q->head + i) & (q->cap - 1)];
 }
 
-static bool txq_push(struct sn_txq *q, const struct sn_txseg *s) {
+static bool txq_push(struct sn_stack *st, struct sn_txq *q,
+                     const struct sn_txseg *s) {
   if (q->n == q->cap) {
-    uint32_t ncap = q->cap ? q->cap * 2 : 16;
-    struct sn_txseg *nv = malloc(ncap * sizeof *nv);
+    uint32_t ncap = q->cap ? q->cap * 2 : SN_TXQ_SMALL;
+    struct sn_txseg *nv = q->cap ? malloc(ncap * sizeof *nv) : sn_txq_small_get(st);
     if (!nv)
       return false;
     for (uint32_t i = 0; i < q->n; i++)
       nv[i] = *txq_at(q, i);
-    free(q->v);
+    if (q->cap == SN_TXQ_SMALL) {
+      struct sn_txq old = *q;
+      sn_txq_release(st, &old);
+    } else {
+      free(q->v);
+    }
     q->v = nv;
     q->cap = ncap;
     q->head = 0;
@@ -311,7 +317,7 @@ static void record_sent(struct sn_tcb *tcb, sn_seq_t seq, uint32_t seqlen,
                         uint8_t flags) {
   struct sn_txseg s = {.seq = seq, .len = seqlen, .sent_ns = tcb->st->now,
                        .flags = flags, .tx_count = 1};
-  txq_push(&tcb->txq, &s);
+  txq_push(tcb->st, &tcb->txq, &s);
 }
 
 /*
@@ -332,9 +338,10 @@ static uint32_t current_mss(const struct sn_tcb *tcb) {
 
 /* Split record i so that it holds at most `len` sequence numbers; the
  * rest becomes a new record right after it, with the same history. */
-static bool txq_split(struct sn_txq *q, uint32_t i, uint32_t len) {
+static bool txq_split(struct sn_stack *st, struct sn_txq *q, uint32_t i,
+                      uint32_t len) {
   struct sn_txseg tail = *txq_at(q, i);
-  if (!txq_push(q, &tail)) /* grow first: pointers move */
+  if (!txq_push(st, q, &tail)) /* grow first: pointers move */
     return false;
   for (uint32_t k = q->n - 1; k > i + 1; k--)
     *txq_at(q, k) = *txq_at(q, k - 1);
@@ -356,7 +363,7 @@ static void resend(struct sn_tcb *tcb, struct sn_txseg *r, const char *why) {
     struct sn_txq *q = &tcb->txq;
     uint32_t i = (uint32_t)(r - q->v - q->head) & (q->cap - 1);
     bool lost = r->flags & SN_TXSEG_LOST;
-    if (!txq_split(q, i, cur))
+    if (!txq_split(tcb->st, q, i, cur))
       return;
     r = txq_at(q, i);
     if (lost)

@@ -231,11 +231,8 @@ static uint32_t clean_acked(struct sn_tcb *tcb, sn_seq_t ack, uint64_t *sent,
     q->head = (q->head + 1) & (q->cap - 1);
     q->n--;
   }
-  if (!q->n && q->v) { /* nothing in flight: an idle connection keeps no queue */
-    free(q->v);
-    q->v = NULL;
-    q->cap = q->head = 0;
-  }
+  if (!q->n && q->v) /* nothing in flight: an idle connection keeps no queue */
+    sn_txq_release(tcb->st, q);
   return newly;
 }
 
