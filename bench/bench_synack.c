@@ -44,7 +44,7 @@ static uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d) {
 static void base_config(struct sn_config *c) {
   sn_config_default(c, SN_PROFILE_LINUX);
   sn_config_set(c, "tcp_rmem", "4096 2097152 16777216");
-  sn_config_set(c, "tcp_wmem", "4096 4194304 16777216");
+  sn_config_set(c, "tcp_wmem", "4096 2097152 16777216");
 }
 
 /* Bulk ---------------------------------------------------------------------- */

@@ -110,15 +110,21 @@ static uint32_t rack_detect_loss(struct sn_tcb *tcb) {
   uint64_t reo_wnd = rack_reo_wnd(tcb), wait = 0;
   uint32_t lost = 0;
   struct sn_txq *q = &tcb->txq;
+  /* The queue is in sequence order. A segment sent once, and after the
+   * reference, ends the walk: every segment above it was first sent even
+   * later, and resent later still. So the walk covers only what was sent
+   * before the reference, not the whole flight (Linux keeps a list in
+   * send order for the same purpose). */
   for (uint32_t i = 0; i < q->n; i++) {
     struct sn_txseg *r = at(q, i);
-    if (r->flags & SN_TXSEG_SACKED)
+    bool before = sent_after(tcb->rack.mstamp, tcb->rack.end_seq, r->sent_ns,
+                             r->seq + r->len);
+    if (!before && r->tx_count == 1)
+      break;
+    if (!before || (r->flags & SN_TXSEG_SACKED))
       continue;
     if ((r->flags & SN_TXSEG_LOST) && !(r->flags & SN_TXSEG_RETRANS))
       continue; /* already waiting to be resent */
-    if (!sent_after(tcb->rack.mstamp, tcb->rack.end_seq, r->sent_ns,
-                    r->seq + r->len))
-      continue;
     uint64_t deadline = r->sent_ns + tcb->rack.rtt + reo_wnd;
     if (deadline <= st->now) {
       lost += mark_lost(tcb, r);
