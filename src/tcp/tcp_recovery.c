@@ -155,6 +155,20 @@ static uint32_t dupthresh_detect_loss(struct sn_tcb *tcb) {
 
 /* The scoreboard --------------------------------------------------------- */
 
+/* The index of the first record that starts at or after seq: a binary
+ * search, the queue being in sequence order. */
+static uint32_t first_at_or_after(struct sn_txq *q, sn_seq_t seq) {
+  uint32_t lo = 0, hi = q->n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (sn_seq_lt(at(q, mid)->seq, seq))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 /* Apply the SACK blocks of an ACK; returns segments newly SACKed. */
 static uint32_t sack_update(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   uint32_t newly = 0;
@@ -170,7 +184,7 @@ static uint32_t sack_update(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
                     sn_seq_geq(s, seg->opt.sack[1].start) &&
                     sn_seq_leq(e, seg->opt.sack[1].end))))
       continue;
-    for (uint32_t i = 0; i < q->n; i++) {
+    for (uint32_t i = first_at_or_after(q, s); i < q->n; i++) {
       struct sn_txseg *r = at(q, i);
       if (sn_seq_geq(r->seq, e))
         break;
