@@ -117,12 +117,14 @@ static uint32_t rack_detect_loss(struct sn_tcb *tcb) {
    * send order for the same purpose). */
   for (uint32_t i = 0; i < q->n; i++) {
     struct sn_txseg *r = at(q, i);
-    bool before = sent_after(tcb->rack.mstamp, tcb->rack.end_seq, r->sent_ns,
-                             r->seq + r->len);
-    if (!before && r->tx_count == 1)
-      break;
-    if (!before || (r->flags & SN_TXSEG_SACKED))
+    if (r->flags & SN_TXSEG_SACKED)
+      continue; /* (the cheapest test first: most records in recovery) */
+    if (!sent_after(tcb->rack.mstamp, tcb->rack.end_seq, r->sent_ns,
+                    r->seq + r->len)) {
+      if (r->tx_count == 1)
+        break;
       continue;
+    }
     if ((r->flags & SN_TXSEG_LOST) && !(r->flags & SN_TXSEG_RETRANS))
       continue; /* already waiting to be resent */
     uint64_t deadline = r->sent_ns + tcb->rack.rtt + reo_wnd;
