@@ -123,6 +123,8 @@ struct sn_tcb {
   /* Receive sequence space. */
   sn_seq_t irs, rcv_nxt;
   uint32_t rcv_wnd;               /* last advertised window, bytes */
+  uint32_t rcv_ssthresh;          /* the window offered at most (Linux):
+                                     grows as in-order data arrives */
   sn_seq_t rcv_adv;               /* right edge last advertised */
   struct sn_ring rcvbuf;          /* in-order data, then out-of-order */
   uint32_t rcvbuf_limit;          /* data bytes the ring may hold */

@@ -115,6 +115,9 @@ void sn_tcp_trace_conn(struct sn_tcb *tcb, const char *name, const char *k1,
  * ACK if one is still owed. */
 void sn_tcp_output(struct sn_tcb *tcb);
 void sn_tcp_send_ack(struct sn_tcb *tcb, const char *why);
+/* An ACK now, or, during an input with callbacks to run, at its end (a
+ * reply they write will carry it). */
+void sn_tcp_ack_soon(struct sn_tcb *tcb, const char *why);
 /* Send the ACKs deferred during an input (after its callbacks). */
 void sn_tcp_flush_acks(struct sn_stack *st);
 /* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED). */
@@ -162,6 +165,9 @@ uint32_t sn_tcp_unsent(const struct sn_tcb *tcb);
 uint32_t sn_tcp_in_flight(const struct sn_tcb *tcb);
 
 /* tcp_recv.c */
+/* Of free_space bytes of buffer, what the window may offer: no more than
+ * rcv_ssthresh, which grows as in-order data arrives (Linux). */
+uint32_t sn_tcp_window_offer(const struct sn_tcb *tcb, uint32_t free_space);
 /* The window to advertise now (bytes, before scaling). */
 uint32_t sn_tcp_rcv_window(struct sn_tcb *tcb);
 /* Accept payload [seq, seq+len) into the receive buffer; returns bytes

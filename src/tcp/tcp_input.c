@@ -90,6 +90,26 @@ static void start_cc(struct sn_tcb *tcb) {
 
 /* SYN-SENT (RFC 9293 §3.10.7.3) ------------------------------------------- */
 
+/* The options our SYN offered (apply_syn_options() narrows them). */
+struct syn_offer {
+  bool ts, sack, ws;
+  uint8_t rcv_wscale;
+};
+
+static void send_syn_as_offered(struct sn_tcb *tcb, const struct syn_offer *offer) {
+  bool ts = tcb->ts_ok, sack = tcb->sack_ok, ws = tcb->ws_ok;
+  uint8_t rws = tcb->rcv_wscale;
+  tcb->ts_ok = offer->ts;
+  tcb->sack_ok = offer->sack;
+  tcb->ws_ok = offer->ws;
+  tcb->rcv_wscale = offer->rcv_wscale;
+  sn_tcp_send_syn(tcb, "SYN-ACK: answering the peer's SYN (simultaneous open)");
+  tcb->ts_ok = ts;
+  tcb->sack_ok = sack;
+  tcb->ws_ok = ws;
+  tcb->rcv_wscale = rws;
+}
+
 static void syn_sent_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   struct sn_stack *st = tcb->st;
   bool ack = seg->flags & SN_TCP_ACK;
@@ -99,6 +119,11 @@ static void syn_sent_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
     drop(tcb, SN_DROP_TCP_SYN_SENT_INVALID, seg);
     if (!(seg->flags & SN_TCP_RST))
       sn_tcp_reply_rst(st, seg, "RST: the ACK is not for our SYN");
+    /* Linux: the peer may hold a stale connection our RST or its own
+     * FIN/RST did not end; if the SYN was not resent yet, resend it in
+     * 2 ms (TCP_TIMEOUT_MIN) rather than after the RTO. */
+    if (tcb->syn_retries == 0)
+      sn_tcp_timer_set(tcb, SN_TT_RTO, st->now + 2 * SN_NSEC_PER_MSEC);
     return;
   }
   /* Second: RST, only if it acknowledges our SYN. */
@@ -119,6 +144,7 @@ static void syn_sent_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
   tcb->rcv_adv = tcb->rcv_nxt + tcb->rcv_wnd; /* what our SYN offered */
   /* RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE and not CWR. */
   tcb->ecn_ok = tcb->ecn_want && (seg->flags & (SN_TCP_ECE | SN_TCP_CWR)) == SN_TCP_ECE;
+  struct syn_offer offer = {tcb->ts_ok, tcb->sack_ok, tcb->ws_ok, tcb->rcv_wscale};
   sn_tcp_apply_syn_options(tcb, seg);
   if (ack) {
     tcb->snd_una = seg->ack;
@@ -144,11 +170,13 @@ static void syn_sent_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
     sn_tcp_output(tcb);
     return;
   }
-  /* A SYN without ACK: simultaneous open (RFC 9293 §3.5, Figure 8). */
+  /* A SYN without ACK: simultaneous open (RFC 9293 §3.5, Figure 8). The
+   * SYN-ACK is our SYN again, with the same options (Linux's
+   * tcp_send_synack()); what both sides use is decided already. */
   sn_tcp_set_state(tcb, SN_TCP_SYN_RECEIVED, "SYN crossed ours: simultaneous open");
   tcb->snd_wnd = seg->wnd;
   tcb->snd_wl1 = seg->seq;
-  sn_tcp_send_syn(tcb, "SYN-ACK: answering the peer's SYN (simultaneous open)");
+  send_syn_as_offered(tcb, &offer);
 }
 
 /* Synchronized states (RFC 9293 §3.10.7.4) -------------------------------- */
@@ -427,10 +455,10 @@ static bool ack_input(struct sn_tcb *tcb, const struct sn_tcp_seg *seg) {
 }
 
 /*
- * The peer's SYN-ACK in a simultaneous open completes it as it is: no
- * challenge ACK (it is not a new SYN), and no ACK of it either, so the
- * opening takes the four segments of Figure 8 (Linux does the same since
- * it stopped challenging these SYN-ACKs).
+ * The peer's SYN-ACK in a simultaneous open completes it: no challenge
+ * ACK (it is not a new SYN). Its SYN repeats a sequence number already
+ * received, so, as Linux does, an ACK answers it with a D-SACK for that
+ * byte of sequence space (RFC 2883).
  */
 static void crossed_synack_input(struct sn_tcb *tcb,
                                  const struct sn_tcp_seg *seg) {
@@ -443,6 +471,8 @@ static void crossed_synack_input(struct sn_tcb *tcb,
   tcb->snd_wnd = seg->wnd;
   tcb->max_snd_wnd = seg->wnd;
   tcb->last_rcv_ns = tcb->st->now;
+  sn_tcp_note_dsack(tcb, seg->seq, seg->seq + 1);
+  tcb->ack_now = 1;
   sn_tcp_output(tcb);
 }
 

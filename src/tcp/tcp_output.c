@@ -71,13 +71,19 @@ uint32_t sn_tcp_in_flight(const struct sn_tcb *tcb) {
 /* Building segments -------------------------------------------------------- */
 
 uint16_t sn_tcp_syn_window(struct sn_tcb *tcb) {
-  /* Linux: up to 65535, rounded down to a multiple of the MSS. */
+  /* Linux: up to 65535, rounded down to a multiple of the MSS, which
+   * counts the timestamp option only once it is known to be in use: on a
+   * SYN-ACK answering a SYN that offered it, not on our own SYN. */
+  if (tcb->state == SN_TCP_SYN_RECEIVED && !tcb->passive && tcb->rcv_wnd)
+    return (uint16_t)SN_MIN(tcb->rcv_wnd, 65535u); /* our SYN's, again */
   uint32_t w = SN_MIN(tcb->rcvbuf_limit, 65535u);
-  uint32_t mss = tcb->adv_mss - (tcb->ts_ok ? 12 : 0);
+  bool ts_known = tcb->ts_ok && tcb->state != SN_TCP_SYN_SENT;
+  uint32_t mss = tcb->adv_mss - (ts_known ? 12 : 0);
   if (mss && w > mss)
     w -= w % mss;
   tcb->rcv_wnd = w;
   tcb->rcv_adv = tcb->rcv_nxt + w;
+  tcb->rcv_ssthresh = w; /* the window grows from here as data comes */
   return (uint16_t)w;
 }
 
@@ -587,6 +593,12 @@ void sn_tcp_output(struct sn_tcb *tcb) {
       tcb->state != SN_TCP_LISTEN && tcb->state != SN_TCP_SYN_SENT &&
       !defer_ack(tcb))
     sn_tcp_send_ack(tcb, "acknowledging what arrived");
+}
+
+void sn_tcp_ack_soon(struct sn_tcb *tcb, const char *why) {
+  tcb->ack_now = 1;
+  if (!defer_ack(tcb))
+    sn_tcp_send_ack(tcb, why);
 }
 
 void sn_tcp_flush_acks(struct sn_stack *st) {

@@ -274,17 +274,25 @@ static uint32_t snd_una_advance(struct sn_tcb *tcb, const struct sn_tcp_seg *seg
   tcb->bytes_acked += seg->ack - tcb->snd_una;
   tcb->snd_una = seg->ack;
   /* RTT: from timestamps when on (RFC 7323 §4), else Karn's rule. */
+  bool sampled = false;
   if (tcb->ts_ok && seg->opt.has_ts && seg->opt.tsecr) {
     uint32_t ms = sn_tcp_ts_now(tcb) - seg->opt.tsecr;
-    if (ms < 600000)
+    if (ms < 600000) {
       sn_tcp_rtt_sample(tcb, (uint64_t)ms * SN_NSEC_PER_MSEC +
                                  (ms ? 0 : SN_NSEC_PER_MSEC / 2));
+      sampled = true;
+    }
   } else if (sent_ns) {
     sn_tcp_rtt_sample(tcb, st->now - sent_ns);
+    sampled = true;
   }
   if (tcb->rtt_start != SN_TCP_UNTIMED && sn_seq_gt(seg->ack, tcb->rtt_seq))
     tcb->rtt_start = SN_TCP_UNTIMED;
-  tcb->backoff = 0;
+  /* RFC 6298 §5.7 and Linux: the backed-off RTO stays until a valid RTT
+   * sample gives a new one (an ACK of retransmitted data gives none,
+   * by Karn's rule). */
+  if (sampled)
+    tcb->backoff = 0;
   tcb->retransmits = 0;
   tcb->first_retrans_ns = 0;
   tcb->persist_backoff = 0;

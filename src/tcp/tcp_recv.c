@@ -65,6 +65,15 @@ void sn_tcp_note_dsack(struct sn_tcb *tcb, uint32_t start, uint32_t end) {
   sn_count(tcb->st, SN_CTR_TcpExtTCPDSACKOldSent);
 }
 
+/* Linux's tcp_grow_window(): each in-order segment lets the offered
+ * window grow by two segments, up to the buffer. */
+static void grow_window(struct sn_tcb *tcb) {
+  uint32_t clamp = tcb->rcvbuf_limit;
+  uint32_t mss = tcb->adv_mss ? tcb->adv_mss : 536;
+  if (tcb->rcv_ssthresh < clamp)
+    tcb->rcv_ssthresh = SN_MIN(tcb->rcv_ssthresh + 2 * mss, clamp);
+}
+
 /* In-order data that ends at high also covered out-of-order data we held:
  * that part arrived twice, and the first such range is reported as a
  * DSACK (RFC 2883; as Linux's tcp_ofo_queue() does), extended by the
@@ -159,6 +168,7 @@ uint32_t sn_tcp_rcv_data(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data,
     tcb->ooo = NULL;
   }
   tcb->bytes_received += ready;
+  grow_window(tcb);
   return ready;
 }
 
@@ -190,6 +200,12 @@ uint8_t sn_tcp_sack_blocks(struct sn_tcb *tcb, struct sn_sack_block *out,
 
 /* The window ------------------------------------------------------------- */
 
+uint32_t sn_tcp_window_offer(const struct sn_tcb *tcb, uint32_t free_space) {
+  if (tcb->rcv_ssthresh && free_space > tcb->rcv_ssthresh)
+    return tcb->rcv_ssthresh;
+  return free_space;
+}
+
 uint32_t sn_tcp_rcv_window(struct sn_tcb *tcb) {
   struct sn_stack *st = tcb->st;
   uint32_t free_space = tcb->rcvbuf_limit > tcb->rcvbuf.len
@@ -203,11 +219,16 @@ uint32_t sn_tcp_rcv_window(struct sn_tcb *tcb) {
   uint32_t w;
   if (tcb->rd_shut && !tcb->sock)
     free_space = tcb->rcvbuf_limit; /* nobody reads: data will be refused */
+  uint32_t unit = 1u << tcb->rcv_wscale;
   if (free_space < mss && free_space < tcb->rcvbuf_limit / 2) {
     w = 0; /* receiver SWS avoidance: no tiny windows */
   } else if (tcb->rcv_wscale) {
-    w = free_space & ~((1u << tcb->rcv_wscale) - 1);
+    /* Linux's __tcp_select_window(): no more than rcv_ssthresh, rounded
+     * up to the scale unit so that it is not scaled away. */
+    w = sn_tcp_window_offer(tcb, free_space);
+    w = (w + unit - 1) & ~(unit - 1);
   } else {
+    free_space = sn_tcp_window_offer(tcb, free_space);
     w = free_space - free_space % mss;
     if (w == 0)
       w = free_space;
@@ -221,7 +242,7 @@ uint32_t sn_tcp_rcv_window(struct sn_tcb *tcb) {
   uint32_t cap = 65535u << tcb->rcv_wscale;
   if (w > cap)
     w = cap;
-  w &= ~((1u << tcb->rcv_wscale) - 1);
+  w &= ~(unit - 1);
   if (w == 0 && tcb->rcv_wnd != 0)
     sn_count(st, SN_CTR_TcpExtTCPToZeroWindowAdv);
   else if (w != 0 && tcb->rcv_wnd == 0 && tcb->state != SN_TCP_SYN_RECEIVED &&

@@ -49,6 +49,18 @@ void sn_tcp_timer_set(struct sn_tcb *tcb, enum sn_tcp_timer which,
 static uint64_t sec(int64_t s) { return (uint64_t)s * SN_NSEC_PER_SEC; }
 static uint64_t ms(int64_t m) { return (uint64_t)m * SN_NSEC_PER_MSEC; }
 
+/* How long `retries` timeouts take from an RTO of base, doubling up to max
+ * (Linux's tcp_model_timeout()). */
+static uint64_t model_timeout(uint64_t base, uint64_t max, uint32_t retries) {
+  uint64_t total = 0, rto = base;
+  for (uint32_t i = 0; i <= retries; i++) {
+    total += rto;
+    rto = SN_MIN(rto * 2, max);
+  }
+  return total;
+}
+
+
 void sn_tcp_rto_arm(struct sn_tcb *tcb) {
   sn_tcp_timer_set(tcb, SN_TT_RTO, tcb->st->now + sn_tcp_rto_now(tcb));
 }
@@ -62,10 +74,20 @@ static void give_up(struct sn_tcb *tcb, const char *why) {
 
 /* SYN-SENT: tcp_syn_linear_timeouts retransmissions 1 s apart, then
  * doubling; fail after tcp_syn_retries + tcp_syn_linear_timeouts. */
+/*
+ * SYN-SENT: tcp_syn_retries retransmissions (plus tcp_syn_linear_timeouts
+ * at a fixed interval first), and, as Linux's tcp_write_timeout() also
+ * checks, no longer than tcp_syn_retries doublings from the initial RTO
+ * take (7 s for 2): with few retries and linear timeouts, that time ends
+ * the attempt first. first_retrans_ns holds the first SYN's time here.
+ */
 static void syn_timeout(struct sn_tcb *tcb) {
   const struct sn_config *c = &tcb->st->cfg;
   uint32_t linear = (uint32_t)c->tcp_syn_linear_timeouts;
-  if (tcb->syn_retries >= c->tcp_syn_retries + linear) {
+  uint64_t limit = model_timeout(ms(c->tcp_rto_init_ms), ms(c->tcp_rto_max_ms),
+                                 (uint32_t)c->tcp_syn_retries);
+  if (tcb->syn_retries >= c->tcp_syn_retries + linear ||
+      tcb->st->now - tcb->first_retrans_ns >= limit) {
     give_up(tcb, "SYN retransmissions exhausted: connect() times out");
     return;
   }
@@ -106,13 +128,8 @@ static bool timed_out(const struct sn_tcb *tcb, uint32_t retries) {
     return false; /* first_retrans_ns is set at the first timeout */
   if (tcb->user_timeout_ns)
     return tcb->st->now - tcb->first_retrans_ns >= tcb->user_timeout_ns;
-  uint64_t base = (uint64_t)c->tcp_rto_min_us * SN_NSEC_PER_USEC;
-  uint64_t max = ms(c->tcp_rto_max_ms);
-  uint64_t total = 0, rto = base;
-  for (uint32_t i = 0; i <= retries; i++) {
-    total += rto;
-    rto = SN_MIN(rto * 2, max);
-  }
+  uint64_t total = model_timeout((uint64_t)c->tcp_rto_min_us * SN_NSEC_PER_USEC,
+                                 ms(c->tcp_rto_max_ms), retries);
   return tcb->st->now - tcb->first_retrans_ns >= total;
 }
 

@@ -253,6 +253,10 @@ void sn_tw_orphaned(struct sn_tcb *tcb) {
   struct sn_stack *st = tcb->st;
   if (tcb->dead || tcb->sock || tcb->state != SN_TCP_TIME_WAIT)
     return;
+  /* An ACK owed to the peer's FIN but held for the callbacks that just
+   * closed the socket goes now, from the control block that owes it. */
+  if (tcb->ack_now)
+    sn_tcp_send_ack(tcb, "acknowledging what arrived");
   /* The total counts this TCB already. */
   if (sn_tw_total(st) > (uint32_t)st->cfg.tcp_max_tw_buckets) {
     sn_count(st, SN_CTR_TcpExtTCPTimeWaitOverflow);

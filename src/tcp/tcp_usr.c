@@ -151,6 +151,7 @@ int sn_tcp_usr_connect(struct sn_sock *s, uint32_t addr, uint16_t port) {
   sn_tcp_set_state(tcb, SN_TCP_SYN_SENT, "connect(): SYN sent");
   tcb->rtt_start = st->now;
   sn_tcp_send_syn(tcb, "SYN: first segment of the handshake (connect)");
+  tcb->first_retrans_ns = st->now; /* the SYN time limit runs from here */
   sn_tcp_rto_arm(tcb);
   return -EINPROGRESS;
 }
@@ -275,10 +276,10 @@ static void window_update(struct sn_tcb *tcb) {
   uint32_t clamp = SN_MIN(tcb->rcvbuf_limit, 65535u << tcb->rcv_wscale);
   if (2 * (uint64_t)cur > clamp)
     return;
-  uint32_t free_space = tcb->rcvbuf_limit - tcb->rcvbuf.len;
+  uint32_t offer = sn_tcp_window_offer(tcb, tcb->rcvbuf_limit - tcb->rcvbuf.len);
   uint32_t mss = tcb->adv_mss ? tcb->adv_mss : 536;
-  if (free_space >= mss && free_space >= 2 * cur)
-    sn_tcp_send_ack(tcb, "window update: the application read data");
+  if (offer >= mss && offer >= 2 * cur)
+    sn_tcp_ack_soon(tcb, "window update: the application read data");
 }
 
 ssize_t sn_tcp_usr_recv(struct sn_sock *s, void *buf, size_t len, int flags) {

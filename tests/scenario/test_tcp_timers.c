@@ -70,16 +70,27 @@ static void test_rto_linux_100ms(void **state) {
   }
   assert_int_equal(sn_stack_counter(t.st, SN_CTR_TcpExtTCPTimeouts), 4);
   assert_int_equal(sn_stack_counter(t.st, SN_CTR_TcpRetransSegs), 4);
-  /* The ACK ends the backoff; Karn: no sample from the retransmission. */
+  /* The ACK ends the run of timeouts, but Karn's rule takes no sample
+   * from the retransmission, so the backed-off RTO stays (RFC 6298 §5.7;
+   * Linux resets it only with a valid sample). */
   tt_wait(&t, 10 * TT_MS);
   tf_ack(&f, 1500, 65535);
   i = tf_info(&f);
   assert_int_equal(i.tcpi_rtt, 100000);
-  assert_int_equal(i.tcpi_rto, 300000);
+  assert_int_equal(i.tcpi_rto, 4800000);
   assert_int_equal(i.tcpi_retransmits, 0);
-  assert_int_equal(i.tcpi_backoff, 0);
+  assert_int_equal(i.tcpi_backoff, 4);
   assert_int_equal(i.tcpi_unacked, 0);
   assert_int_equal(i.tcpi_retrans, 0);
+  /* New data acknowledged 100 ms later is a valid sample: the RTO comes
+   * back from the estimate. */
+  assert_int_equal(tf_app_send(&f, 1500, 500), 500);
+  tf_expect(&f);
+  tt_wait(&t, 100 * TT_MS);
+  tf_ack(&f, 2000, 65535);
+  i = tf_info(&f);
+  assert_int_equal(i.tcpi_backoff, 0);
+  assert_int_equal(i.tcpi_rto, 300000);
   tt_free(&t);
 }
 

@@ -349,6 +349,7 @@ struct pd_conn {
   uint32_t liss;            /* the stack's ISN (live) */
   uint32_t liss_script;     /* the seq written on that SYN */
   uint32_t riss;            /* the peer's ISN (as written) */
+  bool riss_known;          /* set by the SYN (or SYN-ACK) that opened it */
   int nts;                  /* TS val mappings, oldest first */
   uint32_t ts_script[PD_MAX_TSMAP], ts_live[PD_MAX_TSMAP];
   bool ts_first;            /* the first mapping, for TSval checks */

@@ -112,8 +112,13 @@ static int inbound_tcp(struct pd_run *run, const struct pd_event *ev) {
   struct pd_conn *c = inbound_conn(run, &pk);
   if (!c)
     return -1;
-  if (pk.flags & PD_F_SYN)
+  /* As upstream: the SYN that opens the connection (or the SYN-ACK that
+   * answers ours) gives the peer's ISN; a later SYN, as an RFC 5961 test
+   * sends, does not change it. */
+  if ((pk.flags & PD_F_SYN) && !c->riss_known) {
     c->riss = pk.seq;
+    c->riss_known = true;
+  }
   if (map_ts_ecr(run, c, &pk))
     return -1;
   size_t seglen = TCP_HLEN + 40 + pk.len;
