@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="build-essential cmake pkg-config libcmocka-dev tshark iproute2"
+PACKAGES="build-essential cmake pkg-config libcmocka-dev tshark iproute2 curl socat python3 iputils-ping ethtool"
 
 missing=""
 for p in $PACKAGES; do

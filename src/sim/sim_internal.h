@@ -4,6 +4,8 @@
  *   sim.c         the simulation: hosts, virtual clock, run loop, callbacks
  *   sim_queue.c   the event queue (a binary heap keyed by time, then order)
  *   sim_link.c    links: impairments, scripted drops, delivery, captures
+ *   impair.c      the impairment model of one direction (also used on
+ *                 real drivers)
  *   sim_filter.c  frame classification for scripted drops
  *
  * Time is virtual, in nanoseconds from the start of the simulation. Every
@@ -18,6 +20,7 @@
 #include <stdint.h>
 
 #include "base/rng.h"
+#include "sim/impair.h"
 #include "synack/netif.h"
 #include "synack/sim.h"
 #include "synack/stack.h"
@@ -165,16 +168,9 @@ struct sim_drop_rule {
 struct sim_dir {
   struct sn_sim_link *link;
   uint8_t from;                  /* sending end, 0 (a) or 1 (b) */
-  struct sn_sim_impair imp;
-  struct sn_rng rng;             /* private to this direction */
+  struct sn_impair im;           /* impairments, their generator and the
+                                    state of the queue (sim/impair.h) */
   struct sn_sim_link_stats stats;
-  bool ge_bad;                   /* Gilbert-Elliott state: true = bad */
-  uint64_t wire_free;            /* ns at which the wire finishes the last
-                                    frame accepted (rate > 0) */
-  uint64_t *waiting;             /* ring of start times (ns) of frames
-                                    accepted but not yet on the wire */
-  size_t wait_cap, wait_head, wait_n;
-  uint64_t last_arrival;         /* latest in-order delivery time, ns */
   struct sim_drop_rule *rules;   /* armed scripted drops */
   size_t nrules, rules_cap;
 };

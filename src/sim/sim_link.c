@@ -25,9 +25,10 @@
  * simulation's seed and the link's creation index, so the same seed gives
  * the same fate to every frame. Drops, duplicates, corruptions and
  * reorderings are traced in category sim with the link's name as host, and
- * counted in struct sn_sim_link_stats. A capture, if set, records every
- * frame offered (with the sender's reason) and every frame dropped (with
- * the link's reason) in pcapng.
+ * counted in struct sn_sim_link_stats. Steps 3 to 9 are the impairment
+ * model of sim/impair.h, which real drivers share. A capture, if set,
+ * records every frame offered (with the sender's reason) and every frame
+ * dropped (with the link's reason) in pcapng.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,20 +41,12 @@
 #include "sim/sim_internal.h"
 #include "synack/capture.h"
 
-#define ETHERTYPE_ARP 0x0806
-#define ETHERTYPE_IPV4 0x0800
 #define DEFAULT_MTU 1500
-#define DEFAULT_QUEUE_LIMIT 1000
-#define DEFAULT_REORDER_NS SN_NSEC_PER_MSEC
 
 /* Why the link dropped a frame. */
 enum drop_why { DROP_SCRIPT, DROP_MTU, DROP_LOSS, DROP_BURST, DROP_QUEUE };
 static const char *const drop_names[] = {"script", "mtu", "loss", "burst-loss",
                                          "queue-full"};
-
-static uint64_t sat_add(uint64_t a, uint64_t b) {
-  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
 
 static const char *host_name(const struct sim_link_end *e) {
   return sn_stack_name(e->host->st);
@@ -78,14 +71,14 @@ void sim_link_init_dirs(struct sn_sim_link *l) {
     memset(d, 0, sizeof *d);
     d->link = l;
     d->from = (uint8_t)i;
-    sn_rng_seed(&d->rng, sim_derive_seed(l->sim->seed, SIM_SEED_LINK,
-                                         2 * (uint64_t)l->index + i));
+    sn_impair_init(&d->im, sim_derive_seed(l->sim->seed, SIM_SEED_LINK,
+                                           2 * (uint64_t)l->index + i));
   }
 }
 
 void sim_link_destroy(struct sn_sim_link *l) {
   for (int i = 0; i < 2; i++) {
-    free(l->dir[i].waiting);
+    sn_impair_destroy(&l->dir[i].im);
     free(l->dir[i].rules);
   }
   free(l);
@@ -250,21 +243,13 @@ int sn_sim_link_ifindex(const struct sn_sim_link *l, int end) {
   return l->end[end].ifindex;
 }
 
-static bool valid_prob(double p) { return p >= 0 && p <= 1; }
-
 int sn_sim_link_impair(struct sn_sim_link *l, enum sn_sim_dir dir,
                        const struct sn_sim_impair *imp) {
-  if (!l || !imp || (unsigned)dir > SN_SIM_BOTH)
+  if (!l || !imp || (unsigned)dir > SN_SIM_BOTH || !sn_impair_valid(imp))
     return -EINVAL;
-  const double probs[] = {imp->loss,         imp->ge_p,    imp->ge_r,
-                          imp->ge_loss_good, imp->ge_loss_bad,
-                          imp->reorder,      imp->duplicate, imp->corrupt};
-  for (size_t i = 0; i < SN_ARRAY_LEN(probs); i++)
-    if (!valid_prob(probs[i]))
-      return -EINVAL;
   for (int i = 0; i < 2; i++)
     if (dir == SN_SIM_BOTH || (int)dir == i)
-      l->dir[i].imp = *imp;
+      l->dir[i].im.imp = *imp;
   return 0;
 }
 
@@ -379,73 +364,13 @@ static bool scripted(struct sim_dir *d, const uint8_t *frame, size_t len,
   return hit;
 }
 
-/* 4. Gilbert-Elliott: move the chain, then lose with its state's odds. */
-static bool burst_lost(struct sim_dir *d) {
-  const struct sn_sim_impair *imp = &d->imp;
-  if (imp->ge_p <= 0)
-    return false;
-  if (d->ge_bad ? sn_rng_chance(&d->rng, imp->ge_r)
-                : sn_rng_chance(&d->rng, imp->ge_p))
-    d->ge_bad = !d->ge_bad;
-  return sn_rng_chance(&d->rng, d->ge_bad ? imp->ge_loss_bad
-                                          : imp->ge_loss_good);
-}
-
-static uint64_t serialisation_ns(size_t len, uint64_t rate_bps) {
-  unsigned __int128 bits_ns = (unsigned __int128)len * 8 * SN_NSEC_PER_SEC;
-  return (uint64_t)((bits_ns + rate_bps - 1) / rate_bps);
-}
-
-static int wait_push(struct sim_dir *d, uint64_t start) {
-  if (d->wait_n == d->wait_cap) {
-    size_t cap = d->wait_cap ? d->wait_cap * 2 : 64;
-    uint64_t *w = malloc(cap * sizeof *w);
-    if (!w)
-      return -ENOMEM;
-    for (size_t i = 0; i < d->wait_n; i++)
-      w[i] = d->waiting[(d->wait_head + i) % d->wait_cap];
-    free(d->waiting);
-    d->waiting = w;
-    d->wait_cap = cap;
-    d->wait_head = 0;
-  }
-  d->waiting[(d->wait_head + d->wait_n++) % d->wait_cap] = start;
-  return 0;
-}
-
-/*
- * 5. Queue and rate: admit a frame at now, setting *done to when its last
- * bit leaves; false if the queue is full.
- */
-static bool queue_admit(struct sim_dir *d, uint64_t now, size_t len,
-                        uint64_t *done) {
-  const struct sn_sim_impair *imp = &d->imp;
-  if (imp->rate_bps == 0) {
-    *done = now;
-    return true;
-  }
-  while (d->wait_n && d->waiting[d->wait_head] <= now) {
-    d->wait_head = (d->wait_head + 1) % d->wait_cap;
-    d->wait_n--;
-  }
-  uint32_t limit = imp->queue_limit ? imp->queue_limit : DEFAULT_QUEUE_LIMIT;
-  if (d->wait_n >= limit)
-    return false;
-  uint64_t start = SN_MAX(now, d->wire_free);
-  if (start > now && wait_push(d, start) != 0)
-    return false;
-  d->wire_free = sat_add(start, serialisation_ns(len, imp->rate_bps));
-  *done = d->wire_free;
-  return true;
-}
-
 /* Is anyone reading the words of a drop (a trace sink or a capture)? */
 static bool observed(const struct sim_dir *d) {
   return sim_tracing(d->link->sim) || d->link->cap;
 }
 
-/* Judge a frame by impairments 1-5; true if dropped. *done: when it has
- * left the sender. */
+/* Judge a frame by impairments 1-5 (3-5 by the model); true if dropped.
+ * *done: when it has left the sender. */
 static bool dropped(struct sim_dir *d, const uint8_t *frame, size_t len,
                     uint64_t *done) {
   struct sn_sim_link *l = d->link;
@@ -462,20 +387,21 @@ static bool dropped(struct sim_dir *d, const uint8_t *frame, size_t len,
     drop(d, DROP_MTU, frame, len, detail);
     return true;
   }
-  if (sn_rng_chance(&d->rng, d->imp.loss)) {
+  switch (sn_impair_admit(&d->im, l->sim->now, len, done)) {
+  case SN_IMPAIR_PASS:
+    return false;
+  case SN_IMPAIR_LOSS:
     drop(d, DROP_LOSS, frame, len, "random loss");
     return true;
-  }
-  if (burst_lost(d)) {
+  case SN_IMPAIR_BURST:
     drop(d, DROP_BURST, frame, len,
-         d->ge_bad ? "burst loss (Gilbert-Elliott, bad state)"
-                   : "burst loss (Gilbert-Elliott, good state)");
+         d->im.ge_bad ? "burst loss (Gilbert-Elliott, bad state)"
+                      : "burst loss (Gilbert-Elliott, good state)");
     return true;
-  }
-  if (!queue_admit(d, l->sim->now, len, done)) {
+  case SN_IMPAIR_QUEUE:
     if (observed(d))
       snprintf(detail, sizeof detail, "queue full (%zu frames waiting)",
-               d->wait_n);
+               d->im.wait_n);
     drop(d, DROP_QUEUE, frame, len, detail);
     return true;
   }
@@ -487,48 +413,31 @@ static bool dropped(struct sim_dir *d, const uint8_t *frame, size_t len,
 /* 6. Flip one random bit of the IP packet (or of whatever follows the
  * Ethernet header); never in ARP, which has no checksum. */
 static void maybe_corrupt(struct sim_dir *d, struct sim_frame *f) {
-  if (f->len <= SIM_ETH_HLEN || sn_get16(f->data + 12) == ETHERTYPE_ARP ||
-      !sn_rng_chance(&d->rng, d->imp.corrupt))
+  size_t off;
+  unsigned bit;
+  if (!sn_impair_corrupt(&d->im, f->data, f->len, &off, &bit))
     return;
-  size_t span = f->len - SIM_ETH_HLEN;
-  if (sn_get16(f->data + 12) == ETHERTYPE_IPV4 && span >= 20) {
-    size_t total = sn_get16(f->data + SIM_ETH_HLEN + 2);
-    if (total >= 20 && total < span)
-      span = total; /* not into link-layer padding */
-  }
-  uint64_t bit = sn_rng_below(&d->rng, (uint64_t)span * 8);
-  size_t off = SIM_ETH_HLEN + (size_t)(bit / 8);
-  f->data[off] ^= (uint8_t)(1u << (bit % 8));
   d->stats.corrupted++;
   struct sn_sim_link *l = d->link;
   SIM_TRACE(l->sim, l->name, "corrupt",
             SN_TF_S("from", host_name(&l->end[d->from])),
             SN_TF_S("to", host_name(&l->end[!d->from])),
             SN_TF_U("len", f->len), SN_TF_U("offset", off),
-            SN_TF_U("bit", bit % 8));
+            SN_TF_U("bit", bit));
 }
 
 /* 8 and 9: when the frame that left the sender at done arrives. */
 static uint64_t arrival_time(struct sim_dir *d, uint64_t done, size_t len) {
-  const struct sn_sim_impair *imp = &d->imp;
-  uint64_t t = sat_add(done, imp->delay_ns);
-  if (imp->jitter_ns)
-    t = sat_add(t, imp->jitter_ns == UINT64_MAX
-                       ? sn_rng_next(&d->rng)
-                       : sn_rng_below(&d->rng, imp->jitter_ns + 1));
-  if (sn_rng_chance(&d->rng, imp->reorder)) {
-    uint64_t hold = imp->reorder_ns ? imp->reorder_ns : DEFAULT_REORDER_NS;
+  uint64_t hold;
+  uint64_t t = sn_impair_arrival(&d->im, done, &hold);
+  if (hold) {
     d->stats.reordered++;
     struct sn_sim_link *l = d->link;
     SIM_TRACE(l->sim, l->name, "reorder",
               SN_TF_S("from", host_name(&l->end[d->from])),
               SN_TF_S("to", host_name(&l->end[!d->from])), SN_TF_U("len", len),
               SN_TF_T("hold", hold));
-    return sat_add(t, hold);
   }
-  if (t < d->last_arrival)
-    t = d->last_arrival;
-  d->last_arrival = t;
   return t;
 }
 
@@ -555,7 +464,7 @@ static int send_on(struct sim_dir *d, const uint8_t *frame, size_t len,
     return -ENOBUFS;
   memcpy(f->data, frame, len);
   maybe_corrupt(d, f);
-  bool dup = sn_rng_chance(&d->rng, d->imp.duplicate);
+  bool dup = sn_impair_duplicate(&d->im);
   uint64_t t = arrival_time(d, done, len);
   if (sim_schedule_delivery(sim, t, d, f) != 0) {
     sim_frame_put(sim, f);

@@ -62,6 +62,11 @@ int cmd_demo(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
 int cmd_transfer(int argc, char **argv);
 int cmd_pdrill(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_recv(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
 
 /* Command-line options of one command: "--name VALUE" or "--name=VALUE",
  * or a flag without a value. */

@@ -289,10 +289,12 @@ int cmd_transfer(int argc, char **argv) {
     printf("\n== Connections of B\n");
     sn_stack_dump_connections(t.b, stdout);
   }
+  /* Freeing the hosts closes the listener, which is traced: the trace
+   * file must still be open. */
+  sn_sim_free(sim);
   if (cap)
     sn_capture_close(cap);
   if (t.tl.json)
     fclose(t.tl.json);
-  sn_sim_free(sim);
   return match ? 0 : 1;
 }

@@ -12,6 +12,11 @@ static const struct cli_command commands[] = {
     {"ping", "ping between two simulated hosts", cmd_ping},
     {"transfer", "send N bytes over TCP across a simulated link and check them", cmd_transfer},
     {"pdrill", "run packetdrill scripts against synack on virtual time", cmd_pdrill},
+    {"serve", "serve echo, discard, chargen or HTTP on a TAP or VXLAN link", cmd_serve},
+    {"get", "HTTP GET a URL over a TAP or VXLAN link", cmd_get},
+    {"send", "send a file over one TCP connection on a TAP or VXLAN link", cmd_send},
+    {"recv", "receive one TCP connection's bytes into a file", cmd_recv},
+    {"stat", "counters and connections of a running serve/get/send/recv", cmd_stat},
 };
 
 static void usage(FILE *out) {
