@@ -36,39 +36,7 @@ static int state_of(struct sn_stack *st, int sd) {
   return i.tcpi_state;
 }
 
-/* A connected client socket; the connection's id in *conn. */
-struct conn {
-  struct tt t;
-  struct ts_log *log;
-  int sd;
-  uint32_t id, iss;
-  uint16_t lport;
-};
-
-static void conn_open(struct conn *c, const struct sn_config *cfg) {
-  if (cfg)
-    tt_init(&c->t, cfg);
-  else
-    ts_init(&c->t, NULL);
-  c->log = ts_log_new();
-  ts_log_tt(c->log, &c->t);
-  c->sd = ts_connect(&c->t, 80, 5000, 100 * MS, &c->iss, &c->lport);
-  c->id = ts_conn_id(c->t.st, c->sd);
-}
-
-static void conn_free(struct conn *c) {
-  tt_free(&c->t);
-  free(c->log);
-}
-
-/* The peer sends flags with seq (its own) and ack (the stack's, relative
- * to the stack's ISN: 1 is the first data byte). */
-static void peer(struct conn *c, uint8_t flags, uint32_t seq, uint32_t rack,
-                 const void *data, uint32_t len) {
-  ts_send(&c->t, 80, c->lport, flags, seq, c->iss + rack, data, len);
-}
-
-static const char *path(struct conn *c) {
+static const char *path(struct ts_conn *c) {
   static char buf[256];
   return ts_path(c->log, "S", c->id, buf, sizeof buf);
 }
@@ -79,18 +47,18 @@ static const char *path(struct conn *c) {
  * exactly 60 s -> CLOSED; a segment after that finds no connection. */
 static void test_four_way_close_active(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_close(c.t.st, c.sd), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "FIN-WAIT-1"), 1 * SEC);
   tt_advance(&c.t, 1100 * MS);
-  peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_NONE(&c.t);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "FIN-WAIT-2"), 1100 * MS);
   tt_advance(&c.t, 1200 * MS);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   /* A FIN in FIN-WAIT-2 is acknowledged at once. */
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, 1200 * MS);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "TIME-WAIT"), 1200 * MS);
@@ -107,24 +75,24 @@ static void test_four_way_close_active(void **state) {
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpEstabResets), 0);
   /* Gone: the repeated FIN now gets <SEQ=SEG.ACK><CTL=RST>. */
   tt_advance(&c.t, 62 * SEC);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_RST, c.iss + 2, 0, 0, 62 * SEC);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* The same close seen through the socket, which shutdown(SHUT_WR) keeps:
  * TCP_INFO reports each state. */
 static void test_four_way_close_states_via_socket(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_shutdown(c.t.st, c.sd, SN_SHUT_WR), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_FIN_WAIT_1);
-  peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_FIN_WAIT_2);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, 1 * SEC);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_TIME_WAIT);
   char buf[4];
@@ -134,19 +102,19 @@ static void test_four_way_close_states_via_socket(void **state) {
   tt_advance(&c.t, 61 * SEC);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_CLOSED);
   assert_true(sn_poll(c.t.st, c.sd) & SN_POLLHUP);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* The passive side: CLOSE-WAIT -> LAST-ACK -> CLOSED. With no data
  * received before, the peer's FIN is acknowledged at once (Linux). */
 static void test_four_way_close_passive(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   struct ts_events ev = {0};
   assert_int_equal(sn_set_event_cb(c.t.st, c.sd, ts_event_cb, &ev), 0);
   tt_advance(&c.t, 1 * SEC);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 1, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 1, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5002, 0, 1 * SEC);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_CLOSE_WAIT);
   assert_true(ev.last & SN_POLLRDHUP);
@@ -159,7 +127,7 @@ static void test_four_way_close_passive(void **state) {
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_LAST_ACK);
   assert_true(sn_poll(c.t.st, c.sd) & SN_POLLHUP);
   tt_advance(&c.t, 2100 * MS);
-  peer(&c, SN_TCP_ACK, 5002, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5002, 2, NULL, 0);
   TS_NONE(&c.t);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_CLOSED);
   assert_string_equal(path(&c), "SYN-SENT>ESTABLISHED>CLOSE-WAIT>LAST-ACK>CLOSED");
@@ -168,9 +136,9 @@ static void test_four_way_close_passive(void **state) {
   assert_int_equal(sn_close(c.t.st, c.sd), 0);
   /* No TIME-WAIT on this side: the next segment gets a RST. */
   tt_advance(&c.t, 2200 * MS);
-  peer(&c, SN_TCP_ACK, 5002, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5002, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_RST, c.iss + 2, 0, 0, 2200 * MS);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* Two stacks 10 ms apart: A closes at t0, B's application at t0 + 0.5 s. */
@@ -214,48 +182,48 @@ static void test_four_way_close_sim(void **state) {
  * TIME-WAIT (RFC 9293 §3.10.7.4, eighth step). */
 static void test_fin_wait_1_to_time_wait(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_close(c.t.st, c.sd), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
   tt_advance(&c.t, 1100 * MS);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, 1100 * MS);
   assert_string_equal(path(&c), "SYN-SENT>ESTABLISHED>FIN-WAIT-1>TIME-WAIT");
   tt_advance(&c.t, 61100 * MS);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 61100 * MS);
   /* The same with data before the FIN in that segment (the socket only
    * shut its sending side: data after close() would get a RST). */
-  conn_free(&c);
-  conn_open(&c, NULL);
+  ts_conn_free(&c);
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_shutdown(c.t.st, c.sd, SN_SHUT_WR), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK | SN_TCP_PSH, 5001, 2, "bye", 3);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK | SN_TCP_PSH, 5001, 2, "bye", 3);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5005, 0, 1 * SEC);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_TIME_WAIT);
   assert_string_equal(path(&c), "SYN-SENT>ESTABLISHED>FIN-WAIT-1>TIME-WAIT");
   char buf[8];
   assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), 3);
   assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), 0);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* Simultaneous close: the FINs cross. FIN-WAIT-1 -> CLOSING on the
  * peer's FIN (ACKed at once), -> TIME-WAIT on the ACK of ours. */
 static void test_simultaneous_close(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_close(c.t.st, c.sd), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
   tt_advance(&c.t, 1050 * MS);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 1, NULL, 0); /* does not ack ours */
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 1, NULL, 0); /* does not ack ours */
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, 1050 * MS);
   tt_advance(&c.t, 1100 * MS);
-  peer(&c, SN_TCP_ACK, 5002, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5002, 2, NULL, 0);
   TS_NONE(&c.t);
   assert_string_equal(path(&c), "SYN-SENT>ESTABLISHED>FIN-WAIT-1>CLOSING>TIME-WAIT");
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSING"), 1050 * MS);
@@ -263,7 +231,7 @@ static void test_simultaneous_close(void **state) {
   tt_advance(&c.t, 70 * SEC);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 61100 * MS);
   TS_NONE(&c.t);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* The same between two stacks: both close at t0, 10 ms apart; both go
@@ -307,15 +275,15 @@ static void test_simultaneous_close_sim(void **state) {
  */
 static void test_three_segment_close(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
-  peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 1, "hello", 5);
+  ts_peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 1, "hello", 5);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5006, 0, 1 * SEC);
   char buf[8];
   assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), 5);
   tt_advance(&c.t, 2 * SEC);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5006, 1, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5006, 1, NULL, 0);
   TS_NONE(&c.t);
   tt_advance(&c.t, 2010 * MS);
   TS_NONE(&c.t);
@@ -323,22 +291,22 @@ static void test_three_segment_close(void **state) {
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5007, 0, 2010 * MS);
   tt_advance(&c.t, 2100 * MS); /* the delayed ACK's time passed: nothing */
   TS_NONE(&c.t);
-  peer(&c, SN_TCP_ACK, 5007, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5007, 2, NULL, 0);
   TS_NONE(&c.t);
   assert_string_equal(path(&c), "SYN-SENT>ESTABLISHED>CLOSE-WAIT>LAST-ACK>CLOSED");
   /* Had the application been slower, the ACK would have gone alone at
    * 40 ms: */
-  conn_free(&c);
-  conn_open(&c, NULL);
+  ts_conn_free(&c);
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
-  peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 1, "hello", 5);
+  ts_peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 1, "hello", 5);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5006, 0, 1 * SEC);
   tt_advance(&c.t, 2 * SEC);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5006, 1, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5006, 1, NULL, 0);
   tt_advance(&c.t, 3 * SEC);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5007, 0, 2040 * MS);
   TS_NONE(&c.t);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 struct closer {
@@ -400,14 +368,14 @@ static void test_three_segment_close_sim(void **state) {
 /* TIME-WAIT ------------------------------------------------------------ */
 
 /* Into TIME-WAIT at 1.2 s through close(). */
-static void to_time_wait(struct conn *c) {
+static void to_time_wait(struct ts_conn *c) {
   tt_advance(&c->t, 1 * SEC);
   assert_int_equal(sn_close(c->t.st, c->sd), 0);
   TS_EXPECT(&c->t, SN_TCP_FIN | SN_TCP_ACK, c->iss + 1, 5001, 0, 1 * SEC);
   tt_advance(&c->t, 1100 * MS);
-  peer(c, SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(c, SN_TCP_ACK, 5001, 2, NULL, 0);
   tt_advance(&c->t, 1200 * MS);
-  peer(c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c->t, SN_TCP_ACK, c->iss + 2, 5002, 0, 1200 * MS);
   assert_int_equal(ts_state_time(c->log, "S", c->id, "TIME-WAIT"), 1200 * MS);
 }
@@ -416,11 +384,11 @@ static void to_time_wait(struct conn *c) {
  * restarts the 60 s. */
 static void test_time_wait_restarts_on_fin(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   to_time_wait(&c);
   tt_advance(&c.t, 31200 * MS);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, 31200 * MS);
   tt_advance(&c.t, 61200 * MS);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), UINT64_MAX);
@@ -429,7 +397,7 @@ static void test_time_wait_restarts_on_fin(void **state) {
   tt_advance(&c.t, 91200 * MS);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 91200 * MS);
   TS_NONE(&c.t);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* tcp_timewait_len sets the length; the rfc profile waits 2 MSL = 240 s. */
@@ -437,20 +405,20 @@ static void test_time_wait_length(void **state) {
   (void)state;
   struct sn_config cfg;
   ts_config(&cfg, SN_PROFILE_LINUX, "tcp_timewait_len=5", NULL);
-  struct conn c;
-  conn_open(&c, &cfg);
+  struct ts_conn c;
+  ts_conn_open(&c, &cfg);
   to_time_wait(&c);
   tt_advance(&c.t, 10 * SEC);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 6200 * MS);
-  conn_free(&c);
+  ts_conn_free(&c);
   ts_config(&cfg, SN_PROFILE_RFC, NULL);
-  conn_open(&c, &cfg);
+  ts_conn_open(&c, &cfg);
   to_time_wait(&c);
   tt_advance(&c.t, 241200 * MS - 1);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), UINT64_MAX);
   tt_advance(&c.t, 241200 * MS);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 241200 * MS);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* Each closing segment lost (two stacks, 10 ms apart) -------------------- */
@@ -557,10 +525,10 @@ static void test_lost_last_ack(void **state) {
  * (0 means 8), then the connection is dropped without a RST.
  */
 static void orphan_fin_retries(const char *knob, unsigned retries) {
-  struct conn c;
+  struct ts_conn c;
   struct sn_config cfg;
   ts_config(&cfg, SN_PROFILE_LINUX, knob, NULL);
-  conn_open(&c, &cfg);
+  ts_conn_open(&c, &cfg);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_close(c.t.st, c.sd), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
@@ -582,9 +550,9 @@ static void orphan_fin_retries(const char *knob, unsigned retries) {
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpOutRsts), 0);
   /* The peer wakes up: its segment finds nothing. */
   tt_advance(&c.t, at + 1 * SEC);
-  peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_RST, c.iss + 2, 0, 0, at + 1 * SEC);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 static void test_orphan_fin_retries_default(void **state) {
@@ -600,15 +568,15 @@ static void test_orphan_fin_retries_three(void **state) {
 /* A closed socket waits in FIN-WAIT-2 for tcp_fin_timeout (60 s); then
  * the connection is gone and the peer's late FIN gets a RST. */
 static void fin_wait_2_timeout(const char *knob, uint64_t timeout) {
-  struct conn c;
+  struct ts_conn c;
   struct sn_config cfg;
   ts_config(&cfg, SN_PROFILE_LINUX, knob, NULL);
-  conn_open(&c, &cfg);
+  ts_conn_open(&c, &cfg);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_close(c.t.st, c.sd), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
   tt_advance(&c.t, 1100 * MS);
-  peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "FIN-WAIT-2"), 1100 * MS);
   tt_advance(&c.t, 1100 * MS + timeout - 1);
   TS_NONE(&c.t);
@@ -619,9 +587,9 @@ static void fin_wait_2_timeout(const char *knob, uint64_t timeout) {
   assert_string_equal(path(&c), "SYN-SENT>ESTABLISHED>FIN-WAIT-1>FIN-WAIT-2>CLOSED");
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTW), 0);
   tt_advance(&c.t, 2 * SEC + timeout);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_RST, c.iss + 2, 0, 0, 2 * SEC + timeout);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 static void test_fin_wait_2_timeout_default(void **state) {
@@ -638,12 +606,12 @@ static void test_fin_wait_2_timeout_knob(void **state) {
  * peer may go on sending (half-close) and close whenever it likes. */
 static void test_shutdown_wr_fin_wait_2_stays(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_shutdown(c.t.st, c.sd, SN_SHUT_WR), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
-  peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_FIN_WAIT_2);
   uint32_t seq = 5001;
   char buf[64];
@@ -651,19 +619,19 @@ static void test_shutdown_wr_fin_wait_2_stays(void **state) {
     tt_advance(&c.t, s * SEC);
     TS_NONE(&c.t);
     assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_FIN_WAIT_2);
-    peer(&c, SN_TCP_ACK | SN_TCP_PSH, seq, 2, "more data", 9);
+    ts_peer(&c, SN_TCP_ACK | SN_TCP_PSH, seq, 2, "more data", 9);
     seq += 9;
     TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, seq, 0, s * SEC);
     assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), 9);
     assert_memory_equal(buf, "more data", 9);
   }
   assert_int_equal(sn_send(c.t.st, c.sd, "x", 1, 0), -EPIPE);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, seq, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, seq, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, seq + 1, 0, 1000 * SEC);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_TIME_WAIT);
   assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), 0);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTCPAbortOnData), 0);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* 10. shutdown() --------------------------------------------------------- */
@@ -672,8 +640,8 @@ static void test_shutdown_wr_fin_wait_2_stays(void **state) {
  * receiving goes on (packetdrill shutdown-wr-close). */
 static void test_shutdown_wr(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_shutdown(c.t.st, c.sd, SN_SHUT_WR), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
@@ -681,11 +649,11 @@ static void test_shutdown_wr(void **state) {
   assert_int_equal(sn_send(c.t.st, c.sd, "x", 1, 0), -EPIPE);
   assert_true(sn_poll(c.t.st, c.sd) & SN_POLLOUT); /* a send fails at once */
   assert_false(sn_poll(c.t.st, c.sd) & SN_POLLIN);
-  peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
   tt_advance(&c.t, 1010 * MS);
   char data[1000], buf[1000];
   memset(data, 'd', sizeof data);
-  peer(&c, SN_TCP_ACK, 5001, 2, data, sizeof data);
+  ts_peer(&c, SN_TCP_ACK, 5001, 2, data, sizeof data);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 6001, 0, 1010 * MS);
   assert_true(sn_poll(c.t.st, c.sd) & SN_POLLIN);
   assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), 1000);
@@ -696,17 +664,17 @@ static void test_shutdown_wr(void **state) {
   assert_int_equal(sn_close(c.t.st, c.sd), 0);
   TS_NONE(&c.t);
   tt_advance(&c.t, 1030 * MS);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 6001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 6001, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 6002, 0, 1030 * MS);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* SHUT_WR with data waiting (Nagle holds a small segment): the FIN rides
  * on the last data segment, which goes at once. */
 static void test_shutdown_wr_fin_on_last_data(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   char data[150];
   memset(data, 'q', sizeof data);
@@ -718,16 +686,16 @@ static void test_shutdown_wr_fin_on_last_data(void **state) {
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK | SN_TCP_PSH, c.iss + 101, 5001, 50,
             1 * SEC);
   TS_NONE(&c.t);
-  peer(&c, SN_TCP_ACK, 5001, 152, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5001, 152, NULL, 0);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_FIN_WAIT_2);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* SHUT_RD: recv() returns 0 at once; sending still works. */
 static void test_shutdown_rd(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   char buf[8];
   assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), -EAGAIN);
@@ -738,26 +706,26 @@ static void test_shutdown_rd(void **state) {
   assert_int_equal(sn_poll(c.t.st, c.sd), SN_POLLIN | SN_POLLRDHUP | SN_POLLOUT);
   assert_int_equal(sn_send(c.t.st, c.sd, "still", 5, 0), 5);
   TS_EXPECT(&c.t, SN_TCP_ACK | SN_TCP_PSH, c.iss + 1, 5001, 5, 1 * SEC);
-  peer(&c, SN_TCP_ACK, 5001, 6, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5001, 6, NULL, 0);
   /* Data arriving after SHUT_RD is acknowledged, but reads stay at end
    * of stream (this stack's choice; Linux would still queue it). */
-  peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 6, "late", 4);
+  ts_peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 6, "late", 4);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 6, 5005, 0, 1 * SEC);
   assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), 0);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_ESTABLISHED);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* SHUT_RDWR: a FIN, reads return 0, writes fail with EPIPE (packetdrill
  * shutdown-rdwr-close). */
 static void test_shutdown_rdwr(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1010 * MS);
   assert_int_equal(sn_shutdown(c.t.st, c.sd, SN_SHUT_RDWR), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1010 * MS);
-  peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
   char buf[8];
   assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), 0);
   assert_int_equal(sn_send(c.t.st, c.sd, "x", 1, 0), -EPIPE);
@@ -765,10 +733,10 @@ static void test_shutdown_rdwr(void **state) {
   assert_int_equal(sn_close(c.t.st, c.sd), 0);
   TS_NONE(&c.t);
   tt_advance(&c.t, 1030 * MS);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, 1030 * MS);
   assert_string_equal(path(&c), "SYN-SENT>ESTABLISHED>FIN-WAIT-1>FIN-WAIT-2>TIME-WAIT");
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* shutdown() before the connection exists. */
@@ -789,10 +757,10 @@ static void test_shutdown_not_connected(void **state) {
  * timer ends it, and data can still be sent in it. */
 static void test_close_wait_persists(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 1, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 1, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5002, 0, 1 * SEC);
   tt_advance(&c.t, 3 * 3600 * SEC);
   TS_NONE(&c.t);
@@ -800,13 +768,13 @@ static void test_close_wait_persists(void **state) {
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpCurrEstab), 1);
   assert_int_equal(sn_send(c.t.st, c.sd, "late reply", 10, 0), 10);
   TS_EXPECT(&c.t, SN_TCP_ACK | SN_TCP_PSH, c.iss + 1, 5002, 10, 3 * 3600 * SEC);
-  peer(&c, SN_TCP_ACK, 5002, 11, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5002, 11, NULL, 0);
   assert_int_equal(sn_close(c.t.st, c.sd), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 11, 5002, 0, 3 * 3600 * SEC);
-  peer(&c, SN_TCP_ACK, 5002, 12, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5002, 12, NULL, 0);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpCurrEstab), 0);
   assert_string_equal(path(&c), "SYN-SENT>ESTABLISHED>CLOSE-WAIT>LAST-ACK>CLOSED");
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 int main(void) {

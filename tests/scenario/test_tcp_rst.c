@@ -27,36 +27,6 @@ static uint64_t ctr(struct sn_stack *st, enum sn_counter c) {
   return sn_stack_counter(st, c);
 }
 
-struct conn {
-  struct tt t;
-  struct ts_log *log;
-  int sd;
-  uint32_t id, iss;
-  uint16_t lport;
-};
-
-static void conn_open(struct conn *c, const struct sn_config *cfg) {
-  if (cfg)
-    tt_init(&c->t, cfg);
-  else
-    ts_init(&c->t, NULL);
-  c->log = ts_log_new();
-  ts_log_tt(c->log, &c->t);
-  c->sd = ts_connect(&c->t, 80, 5000, 100 * MS, &c->iss, &c->lport);
-  c->id = ts_conn_id(c->t.st, c->sd);
-}
-
-static void conn_free(struct conn *c) {
-  tt_free(&c->t);
-  free(c->log);
-}
-
-/* The peer sends; rack is the stack's sequence relative to its ISN. */
-static void peer(struct conn *c, uint8_t flags, uint32_t seq, uint32_t rack,
-                 const void *data, uint32_t len) {
-  ts_send(&c->t, 80, c->lport, flags, seq, c->iss + rack, data, len);
-}
-
 /* 11. Resets from close() ----------------------------------------------- */
 
 /*
@@ -106,22 +76,22 @@ static void test_close_with_unread_data(void **state) {
  * no RST (packetdrill tcp_close_no_rst). */
 static void test_close_after_reading_sends_fin(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   char data[1000], buf[1000];
   memset(data, 'r', sizeof data);
-  peer(&c, SN_TCP_ACK, 5001, 1, data, 1000);
+  ts_peer(&c, SN_TCP_ACK, 5001, 1, data, 1000);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 6001, 0, 1 * SEC);
   assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), 1000);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 1, data, 1000); /* old data + FIN */
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 1, data, 1000); /* old data + FIN */
   struct tt_seg a = TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 6002, 0, TS_ANY);
   assert_true(a.time >= 1 * SEC && a.time <= 1040 * MS);
   assert_int_equal(sn_close(c.t.st, c.sd), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 6002, 0, c.t.now);
   TS_NONE(&c.t);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpOutRsts), 0);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /*
@@ -131,16 +101,16 @@ static void test_close_after_reading_sends_fin(void **state) {
  * FIN-WAIT-2 alike.
  */
 static void data_after_close(bool fin_acked) {
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_close(c.t.st, c.sd), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
   uint32_t rack = fin_acked ? 2 : 1;
   tt_advance(&c.t, 1100 * MS);
   if (fin_acked)
-    peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
-  peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, rack, "too late", 8);
+    ts_peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, rack, "too late", 8);
   struct tt_seg r = TS_EXPECT(&c.t, SN_TCP_RST, c.iss + rack, 0, 0, 1100 * MS);
   assert_int_equal(r.s.wnd, 0);
   TS_NONE(&c.t);
@@ -149,9 +119,9 @@ static void data_after_close(bool fin_acked) {
   /* No FIN retransmission follows; the next segment finds nothing. */
   tt_advance(&c.t, 5 * SEC);
   TS_NONE(&c.t);
-  peer(&c, SN_TCP_ACK, 5009, rack, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5009, rack, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_RST, c.iss + rack, 0, 0, 5 * SEC);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 static void test_data_after_close_fin_wait_1(void **state) {
@@ -168,24 +138,24 @@ static void test_data_after_close_fin_wait_2(void **state) {
  * after SHUT_WR alone the data is taken (half-close). */
 static void test_data_after_shutdown_rdwr(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_shutdown(c.t.st, c.sd, SN_SHUT_RDWR), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
-  peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
-  peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 2, "x", 1);
+  ts_peer(&c, SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 2, "x", 1);
   TS_EXPECT(&c.t, SN_TCP_RST, c.iss + 2, 0, 0, 1 * SEC);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_CLOSED);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTCPAbortOnData), 1);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* SO_LINGER {1, 0}: close() resets at once, <SEQ=SND.NXT><ACK=RCV.NXT>. */
 static void test_linger_zero(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   struct sn_linger l = {1, 0};
   assert_int_equal(sn_setsockopt(c.t.st, c.sd, SN_SOL_SOCKET, SN_SO_LINGER, &l,
                                  sizeof l), 0);
@@ -200,7 +170,7 @@ static void test_linger_zero(void **state) {
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 1 * SEC);
   tt_advance(&c.t, 10 * SEC); /* no retransmission of the data */
   TS_NONE(&c.t);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* close() in SYN-SENT sends nothing; the SYN-ACK that comes later gets
@@ -236,13 +206,13 @@ enum how { BY_RECV, BY_SEND };
 /* A RST exactly at RCV.NXT resets: ECONNRESET, TcpEstabResets; nothing is
  * sent in reply. */
 static void rst_resets(enum how how, uint8_t flags) {
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   struct ts_events ev = {0};
   assert_int_equal(sn_set_event_cb(c.t.st, c.sd, ts_event_cb, &ev), 0);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpCurrEstab), 1);
-  peer(&c, flags, 5001, 1, NULL, 0);
+  ts_peer(&c, flags, 5001, 1, NULL, 0);
   TS_NONE(&c.t);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_CLOSED);
   assert_true(ev.last & SN_POLLERR);
@@ -257,7 +227,7 @@ static void rst_resets(enum how how, uint8_t flags) {
     assert_int_equal(sn_send(c.t.st, c.sd, "x", 1, 0), -ECONNRESET);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 1 * SEC);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpOutRsts), 0);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 static void test_rst_at_rcv_nxt_recv(void **state) {
@@ -274,76 +244,76 @@ static void test_rst_at_rcv_nxt_send(void **state) {
  * <ACK=RCV.NXT>, and the connection survives (RFC 5961 §3.2). */
 static void test_rst_in_window_challenge(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
-  peer(&c, SN_TCP_RST, 5001 + 1000, 1, NULL, 0);
+  ts_peer(&c, SN_TCP_RST, 5001 + 1000, 1, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_ESTABLISHED);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTCPChallengeACK), 1);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpEstabResets), 0);
   /* The connection works on. */
-  peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 1, "ok", 2);
+  ts_peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 1, "ok", 2);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5003, 0, 1 * SEC);
   /* A peer that really reset answers the challenge ACK with a RST at
    * exactly RCV.NXT, which is accepted. */
   tt_advance(&c.t, 1100 * MS);
-  peer(&c, SN_TCP_RST, 5003, 1, NULL, 0);
+  ts_peer(&c, SN_TCP_RST, 5003, 1, NULL, 0);
   TS_NONE(&c.t);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_CLOSED);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpEstabResets), 1);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* Outside the window (old, or beyond it): dropped without a word. */
 static void test_rst_out_of_window_ignored(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   const uint32_t seqs[] = {5001 - 1, 5001 - 70000, 5001 + 1000000, 5001 + 0x80000000u};
   for (int i = 0; i < 4; i++) {
-    peer(&c, SN_TCP_RST, seqs[i], 1, NULL, 0);
-    peer(&c, SN_TCP_RST | SN_TCP_ACK, seqs[i], 1, NULL, 0);
+    ts_peer(&c, SN_TCP_RST, seqs[i], 1, NULL, 0);
+    ts_peer(&c, SN_TCP_RST | SN_TCP_ACK, seqs[i], 1, NULL, 0);
   }
   TS_NONE(&c.t);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_ESTABLISHED);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTCPChallengeACK), 0);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpEstabResets), 0);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* A SYN on an established connection, in the window or not: a challenge
  * ACK (RFC 5961 §4), TcpExtTCPSYNChallenge, and the connection lives. */
 static void test_syn_on_established(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
-  peer(&c, SN_TCP_SYN, 5001 + 10, 0, NULL, 0);
+  ts_peer(&c, SN_TCP_SYN, 5001 + 10, 0, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
   tt_advance(&c.t, 2 * SEC);
-  peer(&c, SN_TCP_SYN, 4000, 0, NULL, 0); /* an old ISN: out of window */
+  ts_peer(&c, SN_TCP_SYN, 4000, 0, NULL, 0); /* an old ISN: out of window */
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5001, 0, 2 * SEC);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTCPSYNChallenge), 2);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTCPChallengeACK), 2);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_ESTABLISHED);
   assert_int_equal(sn_send(c.t.st, c.sd, "alive", 5, 0), 5);
   TS_EXPECT(&c.t, SN_TCP_ACK | SN_TCP_PSH, c.iss + 1, 5001, 5, 2 * SEC);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* Challenge ACKs of one socket: at most one per tcp_invalid_ratelimit
  * (500 ms); the others are counted in TcpExtTCPACKSkippedChallenge. */
 static void test_challenge_ack_socket_limit(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   const uint64_t at[] = {1000, 1100, 1499, 1500, 1700, 2100};
   const bool answered[] = {true, false, false, true, false, true};
   for (int i = 0; i < 6; i++) {
     tt_advance(&c.t, at[i] * MS);
-    peer(&c, (i & 1) ? SN_TCP_SYN : SN_TCP_RST, 5001 + 100, 1, NULL, 0);
+    ts_peer(&c, (i & 1) ? SN_TCP_SYN : SN_TCP_RST, 5001 + 100, 1, NULL, 0);
     if (answered[i])
       TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5001, 0, at[i] * MS);
     TS_NONE(&c.t);
@@ -351,7 +321,7 @@ static void test_challenge_ack_socket_limit(void **state) {
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTCPChallengeACK), 3);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTCPACKSkippedChallenge), 3);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_ESTABLISHED);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* The stack-wide budget: tcp_challenge_ack_limit per second over all
@@ -391,32 +361,32 @@ static void test_challenge_ack_stack_limit(void **state) {
  * taken) and answered with an ACK (RFC 9293 §3.10.7.4, RFC 5961 §5). */
 static void test_ack_of_unsent_data(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
-  peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 1 + 1000, "bogus", 5);
+  ts_peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 1 + 1000, "bogus", 5);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
   TS_NONE(&c.t);
   char buf[8];
   assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), -EAGAIN);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_ESTABLISHED);
   /* The same bytes with a sane ACK are taken. */
-  peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 1, "valid", 5);
+  ts_peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5001, 1, "valid", 5);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 1, 5006, 0, 1 * SEC);
   assert_int_equal(sn_recv(c.t.st, c.sd, buf, sizeof buf, 0), 5);
   assert_memory_equal(buf, "valid", 5);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* TIME-WAIT ------------------------------------------------------------- */
 
 /* TIME-WAIT with the socket kept (shutdown(SHUT_WR), the peer's ACK and
  * FIN), entered at 1 s. */
-static void to_time_wait(struct conn *c) {
+static void to_time_wait(struct ts_conn *c) {
   tt_advance(&c->t, 1 * SEC);
   assert_int_equal(sn_shutdown(c->t.st, c->sd, SN_SHUT_WR), 0);
   TS_EXPECT(&c->t, SN_TCP_FIN | SN_TCP_ACK, c->iss + 1, 5001, 0, 1 * SEC);
-  peer(c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c->t, SN_TCP_ACK, c->iss + 2, 5002, 0, 1 * SEC);
   assert_int_equal(tt_state(&c->t, c->sd), SN_TCP_TIME_WAIT);
 }
@@ -425,22 +395,22 @@ static void to_time_wait(struct conn *c) {
  * other RST is ignored; none is answered. */
 static void test_rst_in_time_wait(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   to_time_wait(&c);
   tt_advance(&c.t, 5 * SEC);
-  peer(&c, SN_TCP_RST, 5002 + 10, 0, NULL, 0);
-  peer(&c, SN_TCP_RST, 5001, 0, NULL, 0);
+  ts_peer(&c, SN_TCP_RST, 5002 + 10, 0, NULL, 0);
+  ts_peer(&c, SN_TCP_RST, 5001, 0, NULL, 0);
   TS_NONE(&c.t);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_TIME_WAIT);
-  peer(&c, SN_TCP_RST, 5002, 0, NULL, 0);
+  ts_peer(&c, SN_TCP_RST, 5002, 0, NULL, 0);
   TS_NONE(&c.t);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_CLOSED);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 5 * SEC);
   /* Killed, not run out: TcpExtTW counts only the latter. */
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTW), 0);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpOutRsts), 0);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /*

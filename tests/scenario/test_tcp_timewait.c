@@ -31,43 +31,14 @@ static uint64_t ctr(struct sn_stack *st, enum sn_counter c) {
   return sn_stack_counter(st, c);
 }
 
-struct conn {
-  struct tt t;
-  struct ts_log *log;
-  int sd;
-  uint32_t id, iss;
-  uint16_t lport;
-};
-
-static void conn_open(struct conn *c, const struct sn_config *cfg) {
-  if (cfg)
-    tt_init(&c->t, cfg);
-  else
-    ts_init(&c->t, NULL);
-  c->log = ts_log_new();
-  ts_log_tt(c->log, &c->t);
-  c->sd = ts_connect(&c->t, 80, 5000, 100 * MS, &c->iss, &c->lport);
-  c->id = ts_conn_id(c->t.st, c->sd);
-}
-
-static void conn_free(struct conn *c) {
-  tt_free(&c->t);
-  free(c->log);
-}
-
-static void peer(struct conn *c, uint8_t flags, uint32_t seq, uint32_t rack,
-                 const void *data, uint32_t len) {
-  ts_send(&c->t, 80, c->lport, flags, seq, c->iss + rack, data, len);
-}
-
 /* close() at 1 s, the peer's ACK and FIN at 1.2 s: TIME-WAIT from 1.2 s
  * with no socket. */
-static void close_to_time_wait(struct conn *c) {
+static void close_to_time_wait(struct ts_conn *c) {
   tt_advance(&c->t, 1 * SEC);
   assert_int_equal(sn_close(c->t.st, c->sd), 0);
   TS_EXPECT(&c->t, SN_TCP_FIN | SN_TCP_ACK, c->iss + 1, 5001, 0, 1 * SEC);
   tt_advance(&c->t, 1200 * MS);
-  peer(c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c->t, SN_TCP_ACK, c->iss + 2, 5002, 0, 1200 * MS);
   assert_int_equal(ts_state_time(c->log, "S", c->id, "TIME-WAIT"), 1200 * MS);
 }
@@ -92,8 +63,8 @@ static void test_record_is_64_bytes(void **state) {
  * and then nothing is left. */
 static void test_orphan_becomes_record(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   close_to_time_wait(&c);
   assert_int_equal(ctr(c.t.st, SN_CTR_SnTcpTimeWaitRecords), 1);
   assert_int_equal(tl_trace_count(&c.t.trace, "timewait-record", "bytes=64",
@@ -116,9 +87,9 @@ static void test_orphan_becomes_record(void **state) {
   assert_int_equal(rows, 0);
   TS_NONE(&c.t);
   /* Gone: the repeated FIN gets a RST. */
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_RST, c.iss + 2, 0, 0, 61200 * MS);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* A socket that sees TIME-WAIT (it only shut its sending side) keeps its
@@ -126,12 +97,12 @@ static void test_orphan_becomes_record(void **state) {
  * would have, 60 s after it began. */
 static void test_closed_during_time_wait(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   tt_advance(&c.t, 1 * SEC);
   assert_int_equal(sn_shutdown(c.t.st, c.sd, SN_SHUT_WR), 0);
   TS_EXPECT(&c.t, SN_TCP_FIN | SN_TCP_ACK, c.iss + 1, 5001, 0, 1 * SEC);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, 1 * SEC);
   assert_int_equal(tt_state(&c.t, c.sd), SN_TCP_TIME_WAIT);
   assert_int_equal(ctr(c.t.st, SN_CTR_SnTcpTimeWaitRecords), 0);
@@ -144,101 +115,101 @@ static void test_closed_during_time_wait(void **state) {
   tt_advance(&c.t, 61 * SEC);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 61 * SEC);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTW), 1);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* A bare ACK exactly at RCV.NXT is not answered but restarts 2MSL. */
 static void test_bare_ack_restarts_silently(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   close_to_time_wait(&c);
   tt_advance(&c.t, 11200 * MS);
-  peer(&c, SN_TCP_ACK, 5002, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 5002, 2, NULL, 0);
   TS_NONE(&c.t);
   tt_advance(&c.t, 71200 * MS - 1);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), UINT64_MAX);
   tt_advance(&c.t, 71200 * MS);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 71200 * MS);
   TS_NONE(&c.t);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* The peer repeats its FIN (our last ACK was lost): the record ACKs it
  * again each time and restarts 2MSL. */
 static void test_repeated_fin_reacked(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   close_to_time_wait(&c);
   for (int i = 0; i < 3; i++) {
     tt_advance(&c.t, (1500 + 100 * (uint64_t)i) * MS);
-    peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+    ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
     TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, c.t.now);
   }
   tt_advance(&c.t, 61700 * MS - 1);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), UINT64_MAX);
   tt_advance(&c.t, 61700 * MS);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 61700 * MS);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* An old pure ACK is answered with the record's ACK, at most once per
  * tcp_invalid_ratelimit (500 ms); data is always answered. */
 static void test_old_ack_rate_limited(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   close_to_time_wait(&c);
   tt_advance(&c.t, 2 * SEC);
-  peer(&c, SN_TCP_ACK, 4000, 1, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 4000, 1, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, 2 * SEC);
   tt_advance(&c.t, 2100 * MS);
-  peer(&c, SN_TCP_ACK, 4000, 1, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 4000, 1, NULL, 0);
   TS_NONE(&c.t);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTCPACKSkippedTimeWait), 1);
-  peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5002, 2, "late", 4);
+  ts_peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5002, 2, "late", 4);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, 2100 * MS);
-  peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5002, 2, "late", 4);
+  ts_peer(&c, SN_TCP_ACK | SN_TCP_PSH, 5002, 2, "late", 4);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, 2100 * MS);
   tt_advance(&c.t, 2500 * MS);
-  peer(&c, SN_TCP_ACK, 4000, 1, NULL, 0);
+  ts_peer(&c, SN_TCP_ACK, 4000, 1, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_ACK, c.iss + 2, 5002, 0, 2500 * MS);
   /* Each of them acknowledged something: TIME-WAIT runs from 2.5 s. */
   tt_advance(&c.t, 62500 * MS - 1);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), UINT64_MAX);
   tt_advance(&c.t, 62500 * MS);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 62500 * MS);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* A RST at RCV.NXT ends the record (tcp_rfc1337 = 0, Linux); another is
  * ignored. With tcp_rfc1337 = 1 (the rfc profile) none does. */
 static void test_rst_and_rfc1337(void **state) {
   (void)state;
-  struct conn c;
-  conn_open(&c, NULL);
+  struct ts_conn c;
+  ts_conn_open(&c, NULL);
   close_to_time_wait(&c);
   tt_advance(&c.t, 3 * SEC);
-  peer(&c, SN_TCP_RST, 5003, 0, NULL, 0);
+  ts_peer(&c, SN_TCP_RST, 5003, 0, NULL, 0);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), UINT64_MAX);
-  peer(&c, SN_TCP_RST, 5002, 0, NULL, 0);
+  ts_peer(&c, SN_TCP_RST, 5002, 0, NULL, 0);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 3 * SEC);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTW), 0);
   TS_NONE(&c.t);
-  conn_free(&c);
+  ts_conn_free(&c);
 
   struct sn_config cfg;
   ts_config(&cfg, SN_PROFILE_LINUX, "tcp_rfc1337=1", NULL);
-  conn_open(&c, &cfg);
+  ts_conn_open(&c, &cfg);
   close_to_time_wait(&c);
   tt_advance(&c.t, 3 * SEC);
-  peer(&c, SN_TCP_RST, 5002, 0, NULL, 0);
+  ts_peer(&c, SN_TCP_RST, 5002, 0, NULL, 0);
   TS_NONE(&c.t);
   tt_advance(&c.t, 61200 * MS);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 61200 * MS);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTW), 1);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* tcp_max_tw_buckets = 0: no TIME-WAIT at all (Linux closes at once and
@@ -247,15 +218,15 @@ static void test_max_tw_buckets(void **state) {
   (void)state;
   struct sn_config cfg;
   ts_config(&cfg, SN_PROFILE_LINUX, "tcp_max_tw_buckets=0", NULL);
-  struct conn c;
-  conn_open(&c, &cfg);
+  struct ts_conn c;
+  ts_conn_open(&c, &cfg);
   close_to_time_wait(&c);
   assert_int_equal(ts_state_time(c.log, "S", c.id, "CLOSED"), 1200 * MS);
   assert_int_equal(ctr(c.t.st, SN_CTR_TcpExtTCPTimeWaitOverflow), 1);
   assert_int_equal(ctr(c.t.st, SN_CTR_SnTcpTimeWaitRecords), 0);
-  peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
+  ts_peer(&c, SN_TCP_FIN | SN_TCP_ACK, 5001, 2, NULL, 0);
   TS_EXPECT(&c.t, SN_TCP_RST, c.iss + 2, 0, 0, 1200 * MS);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 /* A passive connection with timestamps (the peer's TSval starts at
@@ -428,10 +399,10 @@ static void test_tw_reuse(void **state) {
  * record holds, and an explicit one fails. */
 static void test_no_reuse_keeps_tuple(void **state) {
   (void)state;
-  struct conn c;
+  struct ts_conn c;
   struct sn_config cfg;
   ts_config(&cfg, SN_PROFILE_LINUX, "tcp_tw_reuse=0", NULL);
-  conn_open(&c, &cfg);
+  ts_conn_open(&c, &cfg);
   close_to_time_wait(&c);
   int sd = sn_socket(c.t.st, SN_SOCK_STREAM);
   struct sn_sockaddr bind_to = {0, c.lport};
@@ -440,7 +411,7 @@ static void test_no_reuse_keeps_tuple(void **state) {
   tt_advance(&c.t, 5 * SEC);
   assert_int_equal(sn_connect(c.t.st, sd, &dst), -EADDRNOTAVAIL);
   assert_int_equal(ctr(c.t.st, SN_CTR_SnTcpTimeWaitReuse), 0);
-  conn_free(&c);
+  ts_conn_free(&c);
 }
 
 int main(void) {

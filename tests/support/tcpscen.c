@@ -312,3 +312,26 @@ void ts_event_cb(void *ctx, int sd, unsigned events) {
   e->last = events;
   e->seen |= events;
 }
+
+/* A client connection ----------------------------------------------------- */
+
+void ts_conn_open(struct ts_conn *c, const struct sn_config *cfg) {
+  if (cfg)
+    tt_init(&c->t, cfg);
+  else
+    ts_init(&c->t, NULL);
+  c->log = ts_log_new();
+  ts_log_tt(c->log, &c->t);
+  c->sd = ts_connect(&c->t, 80, 5000, 100 * TS_MS, &c->iss, &c->lport);
+  c->id = ts_conn_id(c->t.st, c->sd);
+}
+
+void ts_conn_free(struct ts_conn *c) {
+  tt_free(&c->t);
+  free(c->log);
+}
+
+void ts_peer(struct ts_conn *c, uint8_t flags, uint32_t seq, uint32_t rack,
+             const void *data, uint32_t len) {
+  ts_send(&c->t, 80, c->lport, flags, seq, c->iss + rack, data, len);
+}

@@ -127,4 +127,22 @@ void ts_event_cb(void *ctx, int sd, unsigned events);
 #define TS_MS 1000000ull
 #define TS_SEC 1000000000ull
 
+/* A connection of the stack under test, as a client: it connected to the
+ * scripted peer's port 80, which answered with ISN 5000 after 100 ms
+ * (so the RTO is 300 ms); every event is recorded into log. */
+struct ts_conn {
+  struct tt t;
+  struct ts_log *log;
+  int sd;
+  uint32_t id, iss;
+  uint16_t lport;
+};
+/* cfg NULL: the linux profile (ts_init). */
+void ts_conn_open(struct ts_conn *c, const struct sn_config *cfg);
+void ts_conn_free(struct ts_conn *c);
+/* The peer sends flags with seq (its own) and rack, the stack's sequence
+ * number relative to its ISN (1: its first data byte). */
+void ts_peer(struct ts_conn *c, uint8_t flags, uint32_t seq, uint32_t rack,
+             const void *data, uint32_t len);
+
 #endif
