@@ -217,6 +217,8 @@ bool mn_run(struct mn_net *n, bool (*done)(void *ctx), void *ctx,
     }
     if (n->count)
       continue;
+    if (done && done(ctx))
+      return true; /* before sleeping: the last frames may have done it */
     if (next == SN_TIME_NEVER && !done)
       return false;
     uint64_t until = next < end ? next : end;
