@@ -135,10 +135,11 @@ int cmd_ping(int argc, char **argv) {
     printf("rtt min/avg/max = %.3f/%.3f/%.3f ms\n", (double)p.min / 1e6,
            (double)p.sum / p.received / 1e6, (double)p.max / 1e6);
   int rc = p.received ? 0 : 1;
+  /* Freeing the hosts may still trace and transmit: first. */
+  sn_sim_free(sim);
   if (cap && sn_capture_close(cap) != 0)
     rc = 1;
   if (p.json)
     fclose(p.json);
-  sn_sim_free(sim);
   return rc;
 }
